@@ -1,0 +1,26 @@
+# quorum: the two commands that matter are `make demo` and `make test`.
+# Both install missing Debian packages first (scripts/bootstrap.sh).
+.PHONY: all bootstrap build demo test bench clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+demo: build
+	@build/bin/quorum demo
+
+test: bootstrap
+	@cmake --preset test >/dev/null
+	@cmake --build --preset test
+	@ctest --preset test
+
+bench: build
+	@build/bin/quorum_bench
+
+clean:
+	rm -rf build build-test

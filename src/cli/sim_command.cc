@@ -1,0 +1,154 @@
+// `quorum sim`: many seeded simulations of one protocol; exit 0 only if
+// every check passed. On a failure: the seed, the violated property, the end
+// of the trace and a one-line command that replays it.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/commands.h"
+#include "sim/runner.h"
+#include "sim/trace.h"
+
+namespace quorum::cli {
+namespace {
+
+struct SimArgs {
+  std::string protocol;
+  std::uint64_t seeds = 100;
+  std::uint64_t start_seed = 1;
+  std::string break_name;
+  bool json = false;
+  bool trace = false;
+  unsigned jobs = 0;
+  std::string program;
+};
+
+std::string replay_command(const SimArgs& a, std::uint64_t seed) {
+  std::string cmd = fmt::format("{} sim --protocol {} --seeds 1 --start-seed {}", a.program,
+                                a.protocol, seed);
+  if (!a.break_name.empty()) cmd += " --break " + a.break_name;
+  return cmd + " --trace";
+}
+
+nlohmann::json faults_json(const sim::FaultCounts& f) {
+  return {{"drops", f.drops},           {"partition_drops", f.partition_drops},
+          {"duplicates", f.duplicates}, {"reorders", f.reorders},
+          {"partitions", f.partitions}, {"crashes", f.crashes},
+          {"restarts", f.restarts},     {"lost_writes", f.lost_writes}};
+}
+
+// The end of a failing seed's trace: runs are deterministic, so the seed is
+// simply run again with the trace kept.
+void print_failure(std::ostream& os, const SimArgs& a, const sim::RunFn& run,
+                   const sim::RunResult& failed, std::size_t tail_lines) {
+  sim::RunResult r = run(failed.seed, true);
+  os << fmt::format("\nseed {}: VIOLATION {} at tick {}: {}\n", failed.seed,
+                    failed.violation->property, failed.violation->tick,
+                    failed.violation->message);
+  os << "  run: " << failed.parameters << "\n";
+  std::size_t from = r.trace.size() > tail_lines ? r.trace.size() - tail_lines : 0;
+  os << fmt::format("  trace (last {} of {} events):\n", r.trace.size() - from, r.trace.size());
+  for (std::size_t i = from; i < r.trace.size(); ++i) os << "    " << r.trace[i] << "\n";
+  os << "  replay: " << replay_command(a, failed.seed) << "\n";
+}
+
+int run_sim(const SimArgs& a) {
+  const sim::Protocol* proto = sim::find_protocol(a.protocol);
+  if (proto == nullptr) {
+    std::string known;
+    for (const auto& p : sim::protocols()) known += " " + p.name;
+    std::cerr << "quorum sim: unknown protocol '" << a.protocol << "' (known:" << known << ")\n";
+    return 2;
+  }
+  auto run = proto->make(a.break_name);
+  if (!run) {
+    std::string known;
+    for (const auto& b : proto->breaks) known += " " + b;
+    std::cerr << "quorum sim: unknown --break '" << a.break_name << "' for " << a.protocol
+              << " (known:" << known << ")\n";
+    return 2;
+  }
+
+  if (a.trace && a.seeds == 1) {
+    sim::RunResult r = (*run)(a.start_seed, true);
+    std::ostream& os = a.json ? std::cerr : std::cout;
+    for (const auto& line : r.trace) os << line << "\n";
+  }
+
+  unsigned jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  sim::BatchReport b = sim::run_batch(*run, a.start_seed, a.seeds, jobs);
+
+  std::ostream& human = a.json ? std::cerr : std::cout;
+  constexpr std::size_t kFailuresShown = 3;
+  for (std::size_t i = 0; i < b.failures.size() && i < kFailuresShown; ++i) {
+    print_failure(human, a, *run, b.failures[i], a.trace ? 100'000 : 40);
+  }
+
+  double seeds_per_sec = b.elapsed_seconds > 0 ? static_cast<double>(b.seeds) / b.elapsed_seconds : 0;
+  if (a.json) {
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& f : b.failures) {
+      failures.push_back({{"seed", f.seed},
+                          {"property", f.violation->property},
+                          {"message", f.violation->message},
+                          {"tick", f.violation->tick},
+                          {"replay", replay_command(a, f.seed)}});
+    }
+    nlohmann::json j = {
+        {"protocol", a.protocol},
+        {"break", a.break_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.break_name)},
+        {"seeds", b.seeds},
+        {"start_seed", b.start_seed},
+        {"violations", b.violations},
+        {"ops_completed", b.ops_completed},
+        {"trace_hash", sim::hex64(b.trace_hash)},
+        {"faults", faults_json(b.faults)},
+        {"ticks", b.ticks},
+        {"messages_delivered", b.messages_delivered},
+        {"elapsed_seconds", b.elapsed_seconds},
+        {"seeds_per_second", seeds_per_sec},
+        {"failures", failures},
+    };
+    std::cout << j.dump() << "\n";
+  } else {
+    const sim::FaultCounts& f = b.faults;
+    std::cout << fmt::format(
+        "\nquorum sim: protocol={} break={} seeds={}..{}\n"
+        "  {}: {} violations in {} seeds, {} ops completed, {} messages delivered\n"
+        "  faults: {} dropped, {} lost to partitions, {} duplicated, {} reordered, "
+        "{} partitions, {} crashes, {} restarts, {} unsynced writes lost\n"
+        "  trace_hash={}  {:.2f}s ({:.0f} seeds/s, {} jobs)\n",
+        a.protocol, a.break_name.empty() ? "none" : a.break_name, b.start_seed,
+        b.start_seed + b.seeds - 1, b.violations == 0 ? "ok" : "FAILED", b.violations, b.seeds,
+        b.ops_completed, b.messages_delivered, f.drops, f.partition_drops, f.duplicates,
+        f.reorders, f.partitions, f.crashes, f.restarts, f.lost_writes, sim::hex64(b.trace_hash),
+        b.elapsed_seconds, seeds_per_sec, jobs);
+  }
+  return b.violations == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_sim_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<SimArgs>();
+  CLI::App* cmd = app.add_subcommand("sim", "Run seeded simulations with fault injection");
+  cmd->add_option("--protocol", args->protocol, "Protocol to simulate (paxos)")->required();
+  cmd->add_option("--seeds", args->seeds, "Number of seeds to run")->check(CLI::Range(1, 100'000'000));
+  cmd->add_option("--start-seed", args->start_seed, "First seed");
+  cmd->add_option("--break", args->break_name,
+                  "Run a deliberately broken variant (e.g. minority-quorum)");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->add_flag("--trace", args->trace,
+                "Print the whole event trace (of the seed, with --seeds 1; of failures otherwise)");
+  cmd->add_option("--jobs", args->jobs, "Worker threads (default: all cores)");
+  cmd->callback([args, &app, &exit_code] {
+    args->program = app.get_name().empty() ? "quorum" : app.get_name();
+    exit_code = run_sim(*args);
+  });
+}
+
+}  // namespace quorum::cli

@@ -1,0 +1,190 @@
+#include "core/codec.h"
+
+#include <zlib.h>
+
+#include <cstring>
+
+#include "core/node_set.h"
+#include "core/proto/wire.pb.h"
+
+namespace quorum {
+namespace {
+
+constexpr char kMagic[4] = {'Q', 'R', 'M', 'P'};
+
+void put_u32(char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+std::uint32_t get_u32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
+std::uint32_t frame_crc(const char* header, std::string_view body) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(header), 12);
+  // zlib takes uInt lengths; bodies are bounded far below 4 GiB.
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+  return static_cast<std::uint32_t>(crc);
+}
+
+// ---- struct -> protobuf ----------------------------------------------------
+
+void to_wire(const Ballot& b, wire::Ballot* out) {
+  out->set_round(b.round);
+  out->set_node(b.node.value());
+}
+
+void to_wire(const Payload& payload, wire::Envelope* out) {
+  std::visit(Overloaded{
+                 [&](const paxos::Prepare& m) { to_wire(m.ballot, out->mutable_paxos_prepare()->mutable_ballot()); },
+                 [&](const paxos::Promise& m) {
+                   auto* w = out->mutable_paxos_promise();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   if (m.accepted) {
+                     to_wire(m.accepted->ballot, w->mutable_accepted()->mutable_ballot());
+                     w->mutable_accepted()->set_value(m.accepted->value);
+                   }
+                 },
+                 [&](const paxos::Accept& m) {
+                   auto* w = out->mutable_paxos_accept();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_value(m.value);
+                 },
+                 [&](const paxos::Accepted& m) {
+                   auto* w = out->mutable_paxos_accepted();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_value(m.value);
+                 },
+                 [&](const paxos::Nack& m) {
+                   auto* w = out->mutable_paxos_nack();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   to_wire(m.promised, w->mutable_promised());
+                 },
+                 [&](const paxos::LearnQuery&) { out->mutable_paxos_learn_query(); },
+                 [&](const paxos::Decided& m) { out->mutable_paxos_decided()->set_value(m.value); },
+             },
+             payload);
+}
+
+// ---- protobuf -> struct, with validation -------------------------------------
+
+struct Invalid {
+  std::string why;
+};
+
+bool valid_node(std::uint32_t id) { return id >= 1 && id <= kMaxNodes; }
+
+Ballot from_wire(const wire::Ballot& b) {
+  // Node 0 is only valid in the zero ballot.
+  if (b.node() == 0 && b.round() != 0) throw Invalid{"ballot with round but no node"};
+  if (b.node() != 0 && !valid_node(b.node())) throw Invalid{"ballot node id out of range"};
+  return Ballot{b.round(), NodeId{b.node()}};
+}
+
+Value value_from_wire(const std::string& v) {
+  if (v.size() > limits::kMaxValueBytes) throw Invalid{"value larger than the limit"};
+  return v;
+}
+
+Payload payload_from_wire(const wire::Envelope& w) {
+  switch (w.payload_case()) {
+    case wire::Envelope::kPaxosPrepare:
+      return paxos::Prepare{from_wire(w.paxos_prepare().ballot())};
+    case wire::Envelope::kPaxosPromise: {
+      const auto& m = w.paxos_promise();
+      paxos::Promise p{from_wire(m.ballot()), std::nullopt};
+      if (m.has_accepted()) {
+        p.accepted = Proposal{from_wire(m.accepted().ballot()), value_from_wire(m.accepted().value())};
+      }
+      return p;
+    }
+    case wire::Envelope::kPaxosAccept:
+      return paxos::Accept{from_wire(w.paxos_accept().ballot()), value_from_wire(w.paxos_accept().value())};
+    case wire::Envelope::kPaxosAccepted:
+      return paxos::Accepted{from_wire(w.paxos_accepted().ballot()),
+                             value_from_wire(w.paxos_accepted().value())};
+    case wire::Envelope::kPaxosNack:
+      return paxos::Nack{from_wire(w.paxos_nack().ballot()), from_wire(w.paxos_nack().promised())};
+    case wire::Envelope::kPaxosLearnQuery:
+      return paxos::LearnQuery{};
+    case wire::Envelope::kPaxosDecided:
+      return paxos::Decided{value_from_wire(w.paxos_decided().value())};
+    case wire::Envelope::PAYLOAD_NOT_SET:
+      break;
+  }
+  throw Invalid{"missing or unknown message type"};
+}
+
+}  // namespace
+
+const char* decode_error_name(DecodeErrorKind kind) {
+  switch (kind) {
+    case DecodeErrorKind::kNeedMore: return "need-more";
+    case DecodeErrorKind::kBadMagic: return "bad-magic";
+    case DecodeErrorKind::kBadVersion: return "bad-version";
+    case DecodeErrorKind::kTooLarge: return "too-large";
+    case DecodeErrorKind::kBadChecksum: return "bad-checksum";
+    case DecodeErrorKind::kMalformed: return "malformed";
+    case DecodeErrorKind::kInvalid: return "invalid";
+  }
+  return "unknown";
+}
+
+std::string encode_frame(const Envelope& envelope) {
+  wire::Envelope w;
+  w.set_from(envelope.from.value());
+  w.set_to(envelope.to.value());
+  to_wire(envelope.payload, &w);
+  std::string body = w.SerializeAsString();
+  QUORUM_ASSERT(body.size() <= limits::kMaxFrameBodyBytes, "encoding a frame over the limit");
+
+  std::string frame(kFrameHeaderBytes, '\0');
+  std::memcpy(frame.data(), kMagic, 4);
+  frame[4] = static_cast<char>(kWireVersion);
+  put_u32(frame.data() + 8, static_cast<std::uint32_t>(body.size()));
+  put_u32(frame.data() + 12, frame_crc(frame.data(), body));
+  frame += body;
+  return frame;
+}
+
+Result<DecodedFrame, DecodeError> decode_frame(std::string_view bytes, std::size_t max_body_bytes) {
+  using K = DecodeErrorKind;
+  if (bytes.size() < kFrameHeaderBytes) return DecodeError{K::kNeedMore, "incomplete header"};
+  if (std::memcmp(bytes.data(), kMagic, 4) != 0) return DecodeError{K::kBadMagic, "bad frame magic"};
+  auto version = static_cast<std::uint8_t>(bytes[4]);
+  if (version != kWireVersion) {
+    return DecodeError{K::kBadVersion, "unsupported wire version " + std::to_string(version)};
+  }
+  if (bytes[5] != 0 || bytes[6] != 0 || bytes[7] != 0) {
+    return DecodeError{K::kBadVersion, "reserved header bytes are not zero"};
+  }
+  std::uint32_t body_len = get_u32(bytes.data() + 8);
+  if (body_len > max_body_bytes) {
+    return DecodeError{K::kTooLarge, "frame body of " + std::to_string(body_len) +
+                                         " bytes exceeds the limit of " +
+                                         std::to_string(max_body_bytes)};
+  }
+  if (bytes.size() < kFrameHeaderBytes + body_len) return DecodeError{K::kNeedMore, "incomplete body"};
+  std::string_view body = bytes.substr(kFrameHeaderBytes, body_len);
+  if (frame_crc(bytes.data(), body) != get_u32(bytes.data() + 12)) {
+    return DecodeError{K::kBadChecksum, "frame checksum mismatch"};
+  }
+
+  wire::Envelope w;
+  if (!w.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return DecodeError{K::kMalformed, "frame body is not a valid envelope"};
+  }
+  if (!valid_node(w.from()) || !valid_node(w.to())) {
+    return DecodeError{K::kInvalid, "sender or receiver node id out of range"};
+  }
+  try {
+    Envelope e{NodeId{w.from()}, NodeId{w.to()}, payload_from_wire(w)};
+    return DecodedFrame{std::move(e), kFrameHeaderBytes + body_len};
+  } catch (const Invalid& inv) {
+    return DecodeError{K::kInvalid, inv.why};
+  }
+}
+
+}  // namespace quorum

@@ -1,0 +1,37 @@
+// The peer message envelope: every protocol's messages in one closed variant,
+// so the codec and every dispatcher are checked for exhaustiveness at compile
+// time (adding a message type fails the build until it is handled everywhere).
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "core/ids.h"
+#include "core/paxos_messages.h"
+
+namespace quorum {
+
+using Payload = std::variant<paxos::Prepare, paxos::Promise, paxos::Accept, paxos::Accepted,
+                             paxos::Nack, paxos::LearnQuery, paxos::Decided>;
+
+struct Envelope {
+  NodeId from;
+  NodeId to;
+  Payload payload;
+  bool operator==(const Envelope&) const = default;
+};
+
+// Short human name of a payload type ("Prepare", "Promise", ...).
+const char* payload_name(const Payload& p);
+// One-line human rendering, used in traces and the demo.
+std::string describe(const Envelope& e);
+
+// For std::visit over a closed set of lambdas.
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace quorum

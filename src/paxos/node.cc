@@ -1,0 +1,146 @@
+#include "paxos/node.h"
+
+#include <algorithm>
+
+namespace quorum::paxos {
+namespace {
+
+AcceptorState acceptor_state(const std::optional<HardState>& hs) {
+  if (!hs) return {};
+  return {hs->promised, hs->accepted};
+}
+
+}  // namespace
+
+Node::Node(Config config, const std::optional<HardState>& recovered)
+    : config_(std::move(config)),
+      acceptor_(acceptor_state(recovered), config_.bugs),
+      proposer_(config_, recovered ? recovered->proposer_round : 0),
+      learner_(config_.quorums),
+      query_interval_(config_.timing.learn_query_ticks) {
+  QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "node is not a member");
+  proposer_.observe(acceptor_.state().promised);
+}
+
+HardState Node::hard_state() const {
+  return HardState{acceptor_.state().promised, acceptor_.state().accepted, proposer_.round()};
+}
+
+std::uint64_t Node::persist() {
+  out_.writes.push_back(Write{++next_seq_, hard_state()});
+  return next_seq_;
+}
+
+void Node::send_now(NodeId to, Payload p) {
+  out_.messages.push_back(Envelope{config_.self, to, std::move(p)});
+}
+
+// Held until every write issued so far is durable: the reply may depend on any
+// of them (a duplicate Prepare re-promises a ballot whose write is in flight).
+void Node::send_when_durable(NodeId to, Payload p) {
+  if (durable_seq_ >= next_seq_) return send_now(to, std::move(p));
+  QUORUM_ASSERT(held_.size() < kMaxHeldMessages, "too many messages awaiting durability");
+  held_.emplace_back(next_seq_, Envelope{config_.self, to, std::move(p)});
+}
+
+void Node::broadcast(const Payload& p, bool when_durable) {
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (when_durable) {
+      send_when_durable(to, p);
+    } else {
+      send_now(to, p);
+    }
+  }
+}
+
+void Node::run(std::optional<Proposer::Action> action) {
+  if (!action) return;
+  if (action->new_ballot) persist();
+  broadcast(action->broadcast, action->new_ballot);
+}
+
+void Node::on_learned() {
+  proposer_.stop();
+  out_.learned = learner_.learned();
+}
+
+void Node::propose(Value v) {
+  if (learner_.learned()) return;
+  query_interval_ = config_.timing.learn_query_ticks;
+  run(proposer_.propose(std::move(v)));
+}
+
+void Node::step(const Envelope& m) {
+  QUORUM_ASSERT(m.to == config_.self, "message delivered to the wrong node");
+  if (!config_.quorums.members().contains(m.from)) return;  // not a member: ignore
+  query_interval_ = config_.timing.learn_query_ticks;
+  std::visit(Overloaded{
+                 [&](const Prepare& p) {
+                   proposer_.observe(p.ballot);
+                   auto r = acceptor_.on_prepare(p);
+                   if (r.changed) persist();
+                   send_when_durable(m.from, std::move(r.reply));
+                 },
+                 [&](const Accept& a) {
+                   proposer_.observe(a.ballot);
+                   auto r = acceptor_.on_accept(a);
+                   if (r.changed) persist();
+                   if (std::holds_alternative<Accepted>(r.reply)) {
+                     broadcast(r.reply, true);  // every node is a learner
+                   } else {
+                     send_when_durable(m.from, std::move(r.reply));
+                   }
+                 },
+                 [&](const Promise& p) { run(proposer_.on_promise(m.from, p)); },
+                 [&](const Nack& n) { run(proposer_.on_nack(n)); },
+                 [&](const Accepted& a) {
+                   proposer_.observe(a.ballot);
+                   if (learner_.on_accepted(m.from, a)) on_learned();
+                 },
+                 [&](const LearnQuery&) {
+                   if (learner_.learned()) {
+                     send_now(m.from, Decided{*learner_.learned()});
+                   } else if (acceptor_.state().accepted) {
+                     const Proposal& acc = *acceptor_.state().accepted;
+                     send_when_durable(m.from, Accepted{acc.ballot, acc.value});
+                   }
+                 },
+                 [&](const Decided& d) {
+                   if (learner_.on_decided(d)) on_learned();
+                 },
+             },
+             m.payload);
+}
+
+void Node::tick() {
+  run(proposer_.tick());
+  if (learner_.learned()) return;
+  // Until it learns, a node asks its peers now and then. The interval doubles
+  // while nothing happens (an idle cluster stays nearly quiet) and snaps back
+  // when protocol traffic shows a decision may be near.
+  if (++query_ticks_ >= query_interval_) {
+    query_ticks_ = 0;
+    query_interval_ = std::min(query_interval_ * 2, config_.timing.learn_query_max_ticks);
+    for (NodeId to : config_.quorums.members().to_vector()) {
+      if (to != config_.self) send_now(to, LearnQuery{});
+    }
+  }
+}
+
+void Node::on_durable(std::uint64_t seq) {
+  QUORUM_ASSERT(seq <= next_seq_, "acknowledged a write that was never issued");
+  if (seq <= durable_seq_) return;
+  durable_seq_ = seq;
+  while (!held_.empty() && held_.front().first <= durable_seq_) {
+    out_.messages.push_back(std::move(held_.front().second));
+    held_.pop_front();
+  }
+}
+
+Output Node::take_output() {
+  Output o = std::move(out_);
+  out_ = Output{};
+  return o;
+}
+
+}  // namespace quorum::paxos

@@ -1,0 +1,31 @@
+// The outcome of one simulated run and of a batch of runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/faults.h"
+
+namespace quorum::sim {
+
+struct Violation {
+  std::string property;  // e.g. "Agreement", "Liveness"
+  std::string message;
+  std::uint64_t tick = 0;
+};
+
+struct RunResult {
+  std::uint64_t seed = 0;
+  std::optional<Violation> violation;  // the first one; a run stops there
+  std::uint64_t ops_completed = 0;
+  std::uint64_t trace_hash = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t messages_delivered = 0;
+  FaultCounts faults;
+  std::string parameters;           // what the seed chose, for humans
+  std::vector<std::string> trace;   // only when asked for
+};
+
+}  // namespace quorum::sim

@@ -1,0 +1,81 @@
+#include "sim/runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "paxos/config.h"
+#include "sim/paxos_sim.h"
+
+namespace quorum::sim {
+
+const std::vector<Protocol>& protocols() {
+  static const std::vector<Protocol> all = {
+      Protocol{"paxos", paxos::bug_names(),
+               [](const std::string& break_name) -> std::optional<RunFn> {
+                 paxos::Bugs bugs;
+                 if (!break_name.empty()) {
+                   auto b = paxos::bugs_from_name(break_name);
+                   if (!b) return std::nullopt;
+                   bugs = *b;
+                 }
+                 return RunFn([bugs](std::uint64_t seed, bool keep_trace) {
+                   PaxosSimOptions o;
+                   o.bugs = bugs;
+                   o.keep_trace = keep_trace;
+                   return run_paxos(seed, o);
+                 });
+               }},
+  };
+  return all;
+}
+
+const Protocol* find_protocol(const std::string& name) {
+  for (const Protocol& p : protocols()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t seeds,
+                      unsigned jobs) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<RunResult> results(seeds);
+  std::atomic<std::uint64_t> next{0};
+  auto worker = [&] {
+    for (std::uint64_t i = next++; i < seeds; i = next++) {
+      results[i] = run(start_seed + i, false);
+    }
+  };
+  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::uint64_t>(seeds, 1))));
+  std::vector<std::thread> pool;
+  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  BatchReport b;
+  b.seeds = seeds;
+  b.start_seed = start_seed;
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (RunResult& r : results) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (r.trace_hash >> (8 * i)) & 0xff;
+      h *= 0x100000001b3ULL;
+    }
+    b.ops_completed += r.ops_completed;
+    b.ticks += r.ticks;
+    b.messages_delivered += r.messages_delivered;
+    b.faults += r.faults;
+    if (r.violation) {
+      ++b.violations;
+      b.failures.push_back(std::move(r));
+    }
+  }
+  b.trace_hash = h;
+  b.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return b;
+}
+
+}  // namespace quorum::sim

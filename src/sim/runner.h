@@ -1,0 +1,45 @@
+// Runs a protocol's simulation over a range of seeds (in parallel; results
+// are combined in seed order, so the report does not depend on scheduling)
+// and aggregates what `quorum sim` reports.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/result.h"
+
+namespace quorum::sim {
+
+// Runs one seed; keep_trace asks for the event lines.
+using RunFn = std::function<RunResult(std::uint64_t seed, bool keep_trace)>;
+
+struct Protocol {
+  std::string name;
+  std::vector<std::string> breaks;  // names accepted by --break
+  // Returns nullopt when `break_name` is not one of `breaks`.
+  std::function<std::optional<RunFn>(const std::string& break_name)> make;
+};
+
+const std::vector<Protocol>& protocols();
+const Protocol* find_protocol(const std::string& name);
+
+struct BatchReport {
+  std::uint64_t seeds = 0;
+  std::uint64_t start_seed = 0;
+  std::uint64_t violations = 0;
+  std::uint64_t ops_completed = 0;
+  std::uint64_t trace_hash = 0;  // combines every seed's hash, in seed order
+  std::uint64_t ticks = 0;
+  std::uint64_t messages_delivered = 0;
+  FaultCounts faults;
+  std::vector<RunResult> failures;  // runs with a violation (no trace)
+  double elapsed_seconds = 0;
+};
+
+BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t seeds,
+                      unsigned jobs);
+
+}  // namespace quorum::sim
