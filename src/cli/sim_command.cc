@@ -21,6 +21,7 @@ struct SimArgs {
   std::uint64_t seeds = 100;
   std::uint64_t start_seed = 1;
   std::string break_name;
+  std::uint32_t max_batch = 64;
   bool json = false;
   bool trace = false;
   unsigned jobs = 0;
@@ -31,6 +32,7 @@ std::string replay_command(const SimArgs& a, std::uint64_t seed) {
   std::string cmd = fmt::format("{} sim --protocol {} --seeds 1 --start-seed {}", a.program,
                                 a.protocol, seed);
   if (!a.break_name.empty()) cmd += " --break " + a.break_name;
+  if (a.max_batch != 64) cmd += " --max-batch " + std::to_string(a.max_batch);
   return cmd + " --trace";
 }
 
@@ -64,7 +66,7 @@ int run_sim(const SimArgs& a) {
     std::cerr << "quorum sim: unknown protocol '" << a.protocol << "' (known:" << known << ")\n";
     return 2;
   }
-  auto run = proto->make(a.break_name);
+  auto run = proto->make(sim::SimSettings{a.break_name, a.max_batch});
   if (!run) {
     std::string known;
     for (const auto& b : proto->breaks) known += " " + b;
@@ -109,6 +111,13 @@ int run_sim(const SimArgs& a) {
         {"faults", faults_json(b.faults)},
         {"ticks", b.ticks},
         {"messages_delivered", b.messages_delivered},
+        {"commands_committed", b.commands_committed},
+        {"messages_per_command",
+         b.commands_committed == 0 ? 0.0
+                                   : static_cast<double>(b.messages_delivered) /
+                                         static_cast<double>(b.commands_committed)},
+        {"leader_changes", b.leader_changes},
+        {"max_batch", a.max_batch},
         {"elapsed_seconds", b.elapsed_seconds},
         {"seeds_per_second", seeds_per_sec},
         {"failures", failures},
@@ -136,7 +145,7 @@ int run_sim(const SimArgs& a) {
 void add_sim_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SimArgs>();
   CLI::App* cmd = app.add_subcommand("sim", "Run seeded simulations with fault injection");
-  cmd->add_option("--protocol", args->protocol, "Protocol to simulate (paxos)")->required();
+  cmd->add_option("--protocol", args->protocol, "Protocol to simulate (paxos, multipaxos)")->required();
   cmd->add_option("--seeds", args->seeds, "Number of seeds to run")->check(CLI::Range(1, 100'000'000));
   cmd->add_option("--start-seed", args->start_seed, "First seed");
   cmd->add_option("--break", args->break_name,
@@ -145,6 +154,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--trace", args->trace,
                 "Print the whole event trace (of the seed, with --seeds 1; of failures otherwise)");
   cmd->add_option("--jobs", args->jobs, "Worker threads (default: all cores)");
+  cmd->add_option("--max-batch", args->max_batch, "Log protocols: most client commands per slot")
+      ->check(CLI::Range(1, 1024));
   cmd->callback([args, &app, &exit_code] {
     args->program = app.get_name().empty() ? "quorum" : app.get_name();
     exit_code = run_sim(*args);

@@ -36,6 +36,14 @@ void to_wire(const Ballot& b, wire::Ballot* out) {
   out->set_node(b.node.value());
 }
 
+void to_wire(const multipaxos::Batch& b, wire::MpBatch* out) {
+  for (const Value& c : b.commands) out->add_commands(c);
+}
+void to_wire(const multipaxos::SlotValue& e, wire::MpSlotValue* out) {
+  out->set_slot(e.slot.value());
+  to_wire(e.value, out->mutable_value());
+}
+
 void to_wire(const Payload& payload, wire::Envelope* out) {
   std::visit(Overloaded{
                  [&](const paxos::Prepare& m) { to_wire(m.ballot, out->mutable_paxos_prepare()->mutable_ballot()); },
@@ -64,6 +72,58 @@ void to_wire(const Payload& payload, wire::Envelope* out) {
                  },
                  [&](const paxos::LearnQuery&) { out->mutable_paxos_learn_query(); },
                  [&](const paxos::Decided& m) { out->mutable_paxos_decided()->set_value(m.value); },
+                 [&](const multipaxos::Prepare& m) {
+                   auto* w = out->mutable_mp_prepare();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_from_slot(m.from_slot.value());
+                 },
+                 [&](const multipaxos::Promise& m) {
+                   auto* w = out->mutable_mp_promise();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_commit(m.commit.value());
+                   for (const auto& e : m.chosen) to_wire(e, w->add_chosen());
+                   for (const auto& v : m.votes) {
+                     auto* wv = w->add_votes();
+                     wv->set_slot(v.slot.value());
+                     to_wire(v.ballot, wv->mutable_ballot());
+                     to_wire(v.value, wv->mutable_value());
+                   }
+                 },
+                 [&](const multipaxos::Accept& m) {
+                   auto* w = out->mutable_mp_accept();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   for (const auto& e : m.entries) to_wire(e, w->add_entries());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const multipaxos::Accepted& m) {
+                   auto* w = out->mutable_mp_accepted();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   for (Slot s : m.slots) w->add_slots(s.value());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const multipaxos::Nack& m) {
+                   auto* w = out->mutable_mp_nack();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   to_wire(m.promised, w->mutable_promised());
+                 },
+                 [&](const multipaxos::Heartbeat& m) {
+                   auto* w = out->mutable_mp_heartbeat();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const multipaxos::HeartbeatReply& m) {
+                   auto* w = out->mutable_mp_heartbeat_reply();
+                   to_wire(m.ballot, w->mutable_ballot());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const multipaxos::CatchUpRequest& m) {
+                   out->mutable_mp_catch_up_request()->set_from_slot(m.from_slot.value());
+                 },
+                 [&](const multipaxos::CatchUpReply& m) {
+                   auto* w = out->mutable_mp_catch_up_reply();
+                   for (const auto& e : m.chosen) to_wire(e, w->add_chosen());
+                   w->set_commit(m.commit.value());
+                 },
              },
              payload);
 }
@@ -86,6 +146,32 @@ Ballot from_wire(const wire::Ballot& b) {
 Value value_from_wire(const std::string& v) {
   if (v.size() > limits::kMaxValueBytes) throw Invalid{"value larger than the limit"};
   return v;
+}
+
+// Bounds on repeated fields, so a hostile frame cannot make a core iterate
+// over millions of entries (the frame size bounds bytes, not elements).
+constexpr int kMaxCommandsPerBatch = 1 << 16;
+constexpr int kMaxEntriesPerMessage = 1 << 16;
+
+multipaxos::Batch batch_from_wire(const wire::MpBatch& b) {
+  if (b.commands_size() > kMaxCommandsPerBatch) throw Invalid{"batch has too many commands"};
+  multipaxos::Batch out;
+  out.commands.reserve(static_cast<std::size_t>(b.commands_size()));
+  for (const std::string& c : b.commands()) out.commands.push_back(value_from_wire(c));
+  return out;
+}
+
+template <typename Repeated>
+void check_count(const Repeated& r) {
+  if (r.size() > kMaxEntriesPerMessage) throw Invalid{"too many entries in one message"};
+}
+
+std::vector<multipaxos::SlotValue> slot_values_from_wire(
+    const google::protobuf::RepeatedPtrField<wire::MpSlotValue>& r) {
+  check_count(r);
+  std::vector<multipaxos::SlotValue> out;
+  for (const auto& e : r) out.push_back({Slot{e.slot()}, batch_from_wire(e.value())});
+  return out;
 }
 
 Payload payload_from_wire(const wire::Envelope& w) {
@@ -111,6 +197,41 @@ Payload payload_from_wire(const wire::Envelope& w) {
       return paxos::LearnQuery{};
     case wire::Envelope::kPaxosDecided:
       return paxos::Decided{value_from_wire(w.paxos_decided().value())};
+    case wire::Envelope::kMpPrepare:
+      return multipaxos::Prepare{from_wire(w.mp_prepare().ballot()), Slot{w.mp_prepare().from_slot()}};
+    case wire::Envelope::kMpPromise: {
+      const auto& m = w.mp_promise();
+      check_count(m.votes());
+      multipaxos::Promise p{from_wire(m.ballot()), Slot{m.commit()}, slot_values_from_wire(m.chosen()), {}};
+      for (const auto& v : m.votes()) {
+        p.votes.push_back({Slot{v.slot()}, from_wire(v.ballot()), batch_from_wire(v.value())});
+      }
+      return p;
+    }
+    case wire::Envelope::kMpAccept: {
+      const auto& m = w.mp_accept();
+      return multipaxos::Accept{from_wire(m.ballot()), slot_values_from_wire(m.entries()),
+                                Slot{m.commit()}};
+    }
+    case wire::Envelope::kMpAccepted: {
+      const auto& m = w.mp_accepted();
+      check_count(m.slots());
+      multipaxos::Accepted a{from_wire(m.ballot()), {}, Slot{m.commit()}};
+      for (std::uint64_t s : m.slots()) a.slots.push_back(Slot{s});
+      return a;
+    }
+    case wire::Envelope::kMpNack:
+      return multipaxos::Nack{from_wire(w.mp_nack().ballot()), from_wire(w.mp_nack().promised())};
+    case wire::Envelope::kMpHeartbeat:
+      return multipaxos::Heartbeat{from_wire(w.mp_heartbeat().ballot()), Slot{w.mp_heartbeat().commit()}};
+    case wire::Envelope::kMpHeartbeatReply:
+      return multipaxos::HeartbeatReply{from_wire(w.mp_heartbeat_reply().ballot()),
+                                        Slot{w.mp_heartbeat_reply().commit()}};
+    case wire::Envelope::kMpCatchUpRequest:
+      return multipaxos::CatchUpRequest{Slot{w.mp_catch_up_request().from_slot()}};
+    case wire::Envelope::kMpCatchUpReply:
+      return multipaxos::CatchUpReply{slot_values_from_wire(w.mp_catch_up_reply().chosen()),
+                                      Slot{w.mp_catch_up_reply().commit()}};
     case wire::Envelope::PAYLOAD_NOT_SET:
       break;
   }

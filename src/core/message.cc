@@ -20,6 +20,15 @@ const char* payload_name(const Payload& p) {
                         [](const paxos::Nack&) { return "Nack"; },
                         [](const paxos::LearnQuery&) { return "LearnQuery"; },
                         [](const paxos::Decided&) { return "Decided"; },
+                        [](const multipaxos::Prepare&) { return "Prepare"; },
+                        [](const multipaxos::Promise&) { return "Promise"; },
+                        [](const multipaxos::Accept&) { return "Accept"; },
+                        [](const multipaxos::Accepted&) { return "Accepted"; },
+                        [](const multipaxos::Nack&) { return "Nack"; },
+                        [](const multipaxos::Heartbeat&) { return "Heartbeat"; },
+                        [](const multipaxos::HeartbeatReply&) { return "HeartbeatReply"; },
+                        [](const multipaxos::CatchUpRequest&) { return "CatchUpRequest"; },
+                        [](const multipaxos::CatchUpReply&) { return "CatchUpReply"; },
                     },
                     p);
 }
@@ -46,6 +55,45 @@ std::string describe(const Envelope& e) {
           },
           [](const paxos::LearnQuery&) { return std::string("LearnQuery"); },
           [](const paxos::Decided& m) { return "Decided(" + show_value(m.value) + ")"; },
+          [](const multipaxos::Prepare& m) {
+            return "Prepare(" + m.ballot.to_string() + ", from=" + m.from_slot.to_string() + ")";
+          },
+          [](const multipaxos::Promise& m) {
+            return "Promise(" + m.ballot.to_string() + ", commit=" + m.commit.to_string() +
+                   ", chosen=" + std::to_string(m.chosen.size()) +
+                   ", votes=" + std::to_string(m.votes.size()) + ")";
+          },
+          [](const multipaxos::Accept& m) {
+            std::string slots;
+            for (const auto& entry : m.entries) {
+              slots += (slots.empty() ? "" : ",") + entry.slot.to_string() + ":" +
+                       std::to_string(entry.value.commands.size()) + "cmd";
+            }
+            return "Accept(" + m.ballot.to_string() + ", [" + slots + "], commit=" +
+                   m.commit.to_string() + ")";
+          },
+          [](const multipaxos::Accepted& m) {
+            std::string slots;
+            for (Slot s : m.slots) slots += (slots.empty() ? "" : ",") + s.to_string();
+            return "Accepted(" + m.ballot.to_string() + ", [" + slots + "], commit=" +
+                   m.commit.to_string() + ")";
+          },
+          [](const multipaxos::Nack& m) {
+            return "Nack(" + m.ballot.to_string() + ", promised=" + m.promised.to_string() + ")";
+          },
+          [](const multipaxos::Heartbeat& m) {
+            return "Heartbeat(" + m.ballot.to_string() + ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const multipaxos::HeartbeatReply& m) {
+            return "HeartbeatReply(" + m.ballot.to_string() + ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const multipaxos::CatchUpRequest& m) {
+            return "CatchUpRequest(from=" + m.from_slot.to_string() + ")";
+          },
+          [](const multipaxos::CatchUpReply& m) {
+            return "CatchUpReply(" + std::to_string(m.chosen.size()) + " slots, commit=" +
+                   m.commit.to_string() + ")";
+          },
       },
       e.payload);
   return e.from.to_string() + "->" + e.to.to_string() + " " + body;

@@ -7,12 +7,19 @@
 #include <variant>
 
 #include "core/ids.h"
+#include "core/multipaxos_messages.h"
 #include "core/paxos_messages.h"
 
 namespace quorum {
 
-using Payload = std::variant<paxos::Prepare, paxos::Promise, paxos::Accept, paxos::Accepted,
-                             paxos::Nack, paxos::LearnQuery, paxos::Decided>;
+using Payload = std::variant<
+    // single-decree Paxos
+    paxos::Prepare, paxos::Promise, paxos::Accept, paxos::Accepted, paxos::Nack,
+    paxos::LearnQuery, paxos::Decided,
+    // Multi-Paxos
+    multipaxos::Prepare, multipaxos::Promise, multipaxos::Accept, multipaxos::Accepted,
+    multipaxos::Nack, multipaxos::Heartbeat, multipaxos::HeartbeatReply,
+    multipaxos::CatchUpRequest, multipaxos::CatchUpReply>;
 
 struct Envelope {
   NodeId from;

@@ -108,6 +108,7 @@ void Node::step(const Envelope& m) {
                  [&](const Decided& d) {
                    if (learner_.on_decided(d)) on_learned();
                  },
+                 [&](const auto&) { /* another protocol's message: not for us */ },
              },
              m.payload);
 }

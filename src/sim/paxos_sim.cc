@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "sim/nemesis.h"
 #include "sim/paxos_cluster.h"
 
 namespace quorum::sim {
@@ -21,8 +22,7 @@ struct Client {
 struct Plan {
   PaxosClusterOptions cluster;
   std::vector<Client> clients;
-  std::uint32_t crash_ppm = 0;      // per tick
-  std::uint32_t partition_ppm = 0;  // per tick
+  NemesisOptions nemesis;
 };
 
 Plan make_plan(Prng& prng, const paxos::Bugs& bugs) {
@@ -35,8 +35,8 @@ Plan make_plan(Prng& prng, const paxos::Bugs& bugs) {
   p.cluster.network.delay_max_ticks = static_cast<std::uint32_t>(prng.range(1, 12));
   p.cluster.disk.latency_min_ticks = 0;
   p.cluster.disk.latency_max_ticks = static_cast<std::uint32_t>(prng.range(0, 6));
-  p.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
-  p.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
+  p.nemesis.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
+  p.nemesis.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
 
   // 2..n proposers on distinct nodes, each with its own value; often all at
   // once, to make them duel.
@@ -61,97 +61,9 @@ std::string describe_plan(const Plan& p) {
       "nodes={} drop={:.1f}% dup={:.1f}% delay=1..{} disk=0..{} crash/tick={}ppm "
       "partition/tick={}ppm proposers:{}",
       p.cluster.nodes, p.cluster.network.drop_ppm / 1e4, p.cluster.network.duplicate_ppm / 1e4,
-      p.cluster.network.delay_max_ticks, p.cluster.disk.latency_max_ticks, p.crash_ppm,
-      p.partition_ppm, proposers);
+      p.cluster.network.delay_max_ticks, p.cluster.disk.latency_max_ticks, p.nemesis.crash_ppm,
+      p.nemesis.partition_ppm, proposers);
 }
-
-// Crashes, restarts and partitions during the safety phase.
-class Nemesis {
- public:
-  Nemesis(const Plan& plan, std::uint64_t seed) : plan_(plan), prng_(seed) {}
-
-  void step(PaxosCluster& c, Trace& trace) {
-    std::uint64_t now = c.now();
-    std::uint32_t n = c.size();
-    for (std::uint32_t i = 1; i <= n; ++i) {
-      if (restart_at_[i] != 0 && restart_at_[i] <= now) {
-        restart_at_[i] = 0;
-        c.restart(NodeId{i});
-        ++restarts_;
-      }
-    }
-    if (prng_.chance(plan_.crash_ppm)) {
-      NodeId victim{static_cast<std::uint32_t>(prng_.range(1, n))};
-      if (c.is_up(victim)) {
-        c.crash(victim);
-        ++crashes_;
-        restart_at_[victim.value()] = now + prng_.range(10, 300);
-      }
-    }
-    if (heal_at_ != 0 && heal_at_ <= now) {
-      c.network().heal_all();
-      heal_at_ = 0;
-      trace.event(now, "heal");
-    }
-    if (heal_at_ == 0 && prng_.chance(plan_.partition_ppm)) {
-      ++partitions_;
-      heal_at_ = now + prng_.range(20, 400);
-      if (prng_.chance(500'000)) {
-        // Symmetric: a random side A against the rest.
-        std::vector<bool> side(n + 1);
-        std::string desc;
-        for (std::uint32_t i = 1; i <= n; ++i) {
-          side[i] = prng_.chance(500'000);
-          if (side[i]) desc += std::to_string(i);
-        }
-        for (std::uint32_t a = 1; a <= n; ++a) {
-          for (std::uint32_t b = 1; b <= n; ++b) {
-            if (side[a] != side[b]) c.network().cut(NodeId{a}, NodeId{b});
-          }
-        }
-        trace.event(now, "partition {" + desc + "} | rest");
-      } else {
-        // One-way: some node stops hearing some others (its sends still go).
-        NodeId deaf{static_cast<std::uint32_t>(prng_.range(1, n))};
-        std::string desc;
-        for (std::uint32_t a = 1; a <= n; ++a) {
-          if (a != deaf.value() && prng_.chance(600'000)) {
-            c.network().cut(NodeId{a}, deaf);
-            desc += std::to_string(a);
-          }
-        }
-        trace.event(now, "one-way partition: " + deaf.to_string() + " deaf to {" + desc + "}");
-      }
-    }
-  }
-
-  // Ends every fault: the liveness phase starts from a healthy cluster.
-  void heal(PaxosCluster& c, Trace& trace) {
-    c.network().heal_all();
-    heal_at_ = 0;
-    for (std::uint32_t i = 1; i <= c.size(); ++i) {
-      if (!c.is_up(NodeId{i})) {
-        c.restart(NodeId{i});
-        ++restarts_;
-      }
-      restart_at_[i] = 0;
-    }
-    trace.event(c.now(), "heal all; liveness phase");
-  }
-
-  std::uint64_t crashes() const { return crashes_; }
-  std::uint64_t restarts() const { return restarts_; }
-  std::uint64_t partitions() const { return partitions_; }
-
- private:
-  const Plan& plan_;
-  Prng prng_;
-  std::uint64_t restart_at_[kMaxNodes + 1] = {};
-  std::uint64_t heal_at_ = 0;
-  std::uint64_t crashes_ = 0;
-  std::uint64_t restarts_ = 0;
-  std::uint64_t partitions_ = 0;
-};
 
 // Clients (re)submit their value to their node whenever it is up and has not
 // learned: a restarted node forgot the request, so its client retries.
@@ -178,7 +90,7 @@ RunResult run_paxos(std::uint64_t seed, const PaxosSimOptions& options) {
 
   ScopedInvariantHandler handler(&throwing_invariant_handler);
   PaxosCluster cluster(plan.cluster, prng.fork(), &trace);
-  Nemesis nemesis(plan, prng.fork());
+  Nemesis nemesis(plan.nemesis, prng.fork());
   try {
     while (cluster.now() < options.safety_ticks) {
       nemesis.step(cluster, trace);

@@ -23,6 +23,8 @@ struct RunResult {
   std::uint64_t trace_hash = 0;
   std::uint64_t ticks = 0;
   std::uint64_t messages_delivered = 0;
+  std::uint64_t commands_committed = 0;  // log protocols: client commands chosen
+  std::uint64_t leader_changes = 0;      // log protocols: elections won
   FaultCounts faults;
   std::string parameters;           // what the seed chose, for humans
   std::vector<std::string> trace;   // only when asked for

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "paxos/config.h"
+#include "multipaxos/config.h"
+#include "sim/multipaxos_sim.h"
 #include "sim/paxos_sim.h"
 
 namespace quorum::sim {
@@ -13,10 +15,10 @@ namespace quorum::sim {
 const std::vector<Protocol>& protocols() {
   static const std::vector<Protocol> all = {
       Protocol{"paxos", paxos::bug_names(),
-               [](const std::string& break_name) -> std::optional<RunFn> {
+               [](const SimSettings& settings) -> std::optional<RunFn> {
                  paxos::Bugs bugs;
-                 if (!break_name.empty()) {
-                   auto b = paxos::bugs_from_name(break_name);
+                 if (!settings.break_name.empty()) {
+                   auto b = paxos::bugs_from_name(settings.break_name);
                    if (!b) return std::nullopt;
                    bugs = *b;
                  }
@@ -25,6 +27,23 @@ const std::vector<Protocol>& protocols() {
                    o.bugs = bugs;
                    o.keep_trace = keep_trace;
                    return run_paxos(seed, o);
+                 });
+               }},
+      Protocol{"multipaxos", multipaxos::bug_names(),
+               [](const SimSettings& settings) -> std::optional<RunFn> {
+                 multipaxos::Bugs bugs;
+                 if (!settings.break_name.empty()) {
+                   auto b = multipaxos::bugs_from_name(settings.break_name);
+                   if (!b) return std::nullopt;
+                   bugs = *b;
+                 }
+                 std::uint32_t batch = settings.max_batch_commands;
+                 return RunFn([bugs, batch](std::uint64_t seed, bool keep_trace) {
+                   MultiPaxosSimOptions o;
+                   o.bugs = bugs;
+                   o.max_batch_commands = batch;
+                   o.keep_trace = keep_trace;
+                   return run_multipaxos(seed, o);
                  });
                }},
   };
@@ -66,6 +85,8 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
     b.ops_completed += r.ops_completed;
     b.ticks += r.ticks;
     b.messages_delivered += r.messages_delivered;
+    b.commands_committed += r.commands_committed;
+    b.leader_changes += r.leader_changes;
     b.faults += r.faults;
     if (r.violation) {
       ++b.violations;

@@ -16,11 +16,17 @@ namespace quorum::sim {
 // Runs one seed; keep_trace asks for the event lines.
 using RunFn = std::function<RunResult(std::uint64_t seed, bool keep_trace)>;
 
+// Knobs `quorum sim` passes to every protocol.
+struct SimSettings {
+  std::string break_name;               // empty: the correct protocol
+  std::uint32_t max_batch_commands = 64;  // log protocols: commands per slot
+};
+
 struct Protocol {
   std::string name;
   std::vector<std::string> breaks;  // names accepted by --break
-  // Returns nullopt when `break_name` is not one of `breaks`.
-  std::function<std::optional<RunFn>(const std::string& break_name)> make;
+  // Returns nullopt when settings.break_name is not one of `breaks`.
+  std::function<std::optional<RunFn>(const SimSettings& settings)> make;
 };
 
 const std::vector<Protocol>& protocols();
@@ -34,6 +40,8 @@ struct BatchReport {
   std::uint64_t trace_hash = 0;  // combines every seed's hash, in seed order
   std::uint64_t ticks = 0;
   std::uint64_t messages_delivered = 0;
+  std::uint64_t commands_committed = 0;
+  std::uint64_t leader_changes = 0;
   FaultCounts faults;
   std::vector<RunResult> failures;  // runs with a violation (no trace)
   double elapsed_seconds = 0;

@@ -1,0 +1,58 @@
+// Configuration of one Multi-Paxos replica: identity, quorums, timers (in
+// logical ticks), size limits, and the deliberately broken variants.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/quorum.h"
+
+namespace quorum::multipaxos {
+
+struct Timing {
+  std::uint32_t heartbeat_ticks = 10;
+  // A follower that hears no leader for a random time in [min, max] campaigns.
+  std::uint32_t election_timeout_min_ticks = 60;
+  std::uint32_t election_timeout_max_ticks = 120;
+  // A candidate that has no phase-1 quorum by then gives up and waits.
+  std::uint32_t phase1_timeout_ticks = 40;
+  // A leader that heard from no quorum within this window steps down.
+  std::uint32_t leader_lease_ticks = 50;
+  // Accepts not yet acknowledged by everyone are sent again this often.
+  std::uint32_t accept_retry_ticks = 30;
+  // A replica behind a peer's commit index asks it for chosen slots this often.
+  std::uint32_t catchup_retry_ticks = 15;
+};
+
+struct Limits {
+  std::uint32_t window_slots = 32;          // slots proposed but not yet chosen
+  std::uint32_t max_batch_commands = 64;    // commands in one slot
+  std::uint32_t max_batch_bytes = 1 << 20;  // bytes of commands in one slot
+  std::uint32_t max_pending_commands = 8192;  // queued on the leader
+  std::uint32_t max_entries_per_message = 64;  // slots in one Accept / CatchUpReply
+};
+
+// Deliberately broken variants (quorum sim --break NAME).
+struct Bugs {
+  bool skip_phase1_on_takeover = false;  // a new leader proposes without phase 1
+  bool commit_before_quorum = false;     // a slot counts as chosen after one vote
+  bool apply_out_of_order = false;       // slots are applied as soon as chosen
+};
+
+std::optional<Bugs> bugs_from_name(std::string_view name);
+const std::vector<std::string>& bug_names();
+
+struct Config {
+  NodeId self;
+  QuorumSystem quorums;
+  Timing timing;
+  Limits limits;
+  Bugs bugs;
+  std::uint64_t seed = 0;  // election-timeout jitter
+};
+
+}  // namespace quorum::multipaxos

@@ -1,0 +1,481 @@
+#include "multipaxos/replica.h"
+
+#include <algorithm>
+
+namespace quorum::multipaxos {
+namespace {
+
+Slot next(Slot s) { return Slot{s.value() + 1}; }
+
+std::size_t batch_bytes(const Value& v) { return v.size(); }
+
+}  // namespace
+
+Replica::Replica(Config config, const DurableState& recovered)
+    : config_(std::move(config)),
+      prng_(config_.seed),
+      role_(Following{kNoNode, 0}),
+      promised_(recovered.promised),
+      highest_seen_(recovered.promised),
+      peer_commit_(kMaxNodes, Slot{0}) {
+  QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "replica is not a member");
+  for (const auto& [slot, vote] : recovered.accepted) log_[slot].vote = vote;
+  std::get<Following>(role_).election_ticks_left = random_election_timeout();
+  check_invariants();
+}
+
+// ---------------------------------------------------------------- plumbing
+
+std::uint64_t Replica::persist(Record r) {
+  out_.writes.push_back(Write{++next_seq_, std::move(r)});
+  return next_seq_;
+}
+
+void Replica::send_now(NodeId to, Payload p) {
+  out_.messages.push_back(Envelope{config_.self, to, std::move(p)});
+}
+
+// Held until every write issued so far is durable: the reply may vouch for
+// any of them.
+void Replica::send_when_durable(NodeId to, Payload p) {
+  if (durable_seq_ >= next_seq_) return send_now(to, std::move(p));
+  QUORUM_ASSERT(held_.size() < kMaxHeldMessages, "too many messages awaiting durability");
+  held_.emplace_back(next_seq_, Envelope{config_.self, to, std::move(p)});
+}
+
+void Replica::on_durable(std::uint64_t seq) {
+  QUORUM_ASSERT(seq <= next_seq_, "acknowledged a write that was never issued");
+  if (seq <= durable_seq_) return;
+  durable_seq_ = seq;
+  while (!held_.empty() && held_.front().first <= durable_seq_) {
+    out_.messages.push_back(std::move(held_.front().second));
+    held_.pop_front();
+  }
+}
+
+Output Replica::take_output() {
+  Output o = std::move(out_);
+  out_ = Output{};
+  return o;
+}
+
+std::uint32_t Replica::random_election_timeout() {
+  return static_cast<std::uint32_t>(prng_.range(config_.timing.election_timeout_min_ticks,
+                                                config_.timing.election_timeout_max_ticks));
+}
+
+const char* Replica::role_name() const {
+  return std::visit(Overloaded{[](const Following&) { return "follower"; },
+                               [](const Campaigning&) { return "candidate"; },
+                               [](const Leading&) { return "leader"; }},
+                    role_);
+}
+
+NodeId Replica::leader_hint() const {
+  if (const auto* f = std::get_if<Following>(&role_)) return f->leader;
+  if (is_leader()) return config_.self;
+  return kNoNode;
+}
+
+std::optional<Batch> Replica::chosen(Slot s) const {
+  auto it = log_.find(s);
+  if (it == log_.end()) return std::nullopt;
+  return it->second.chosen;
+}
+
+std::size_t Replica::pending_commands() const {
+  if (const auto* l = std::get_if<Leading>(&role_)) return l->pending.size();
+  return 0;
+}
+
+void Replica::note_peer_commit(NodeId from, Slot c) {
+  Slot& known = peer_commit_[from.value() - 1];
+  known = std::max(known, c);
+}
+
+// ---------------------------------------------------------------- inputs
+
+void Replica::step(const Envelope& m) {
+  QUORUM_ASSERT(m.to == config_.self, "message delivered to the wrong replica");
+  if (!config_.quorums.members().contains(m.from)) return;
+  std::visit(Overloaded{
+                 [&](const Prepare& p) { on_prepare(m.from, p); },
+                 [&](const Promise& p) { on_promise(m.from, p); },
+                 [&](const Accept& a) { on_accept(m.from, a); },
+                 [&](const Accepted& a) { on_accepted(m.from, a); },
+                 [&](const Nack& n) { on_nack(n); },
+                 [&](const Heartbeat& h) { on_heartbeat(m.from, h); },
+                 [&](const HeartbeatReply& h) { on_heartbeat_reply(m.from, h); },
+                 [&](const CatchUpRequest& c) { on_catchup_request(m.from, c); },
+                 [&](const CatchUpReply& c) { on_catchup_reply(m.from, c); },
+                 [&](const auto&) { /* another protocol's message: not for us */ },
+             },
+             m.payload);
+  check_invariants();
+}
+
+SubmitResult Replica::submit(Value command) {
+  auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
+  if (l->pending.size() >= config_.limits.max_pending_commands) {
+    return {SubmitStatus::kBusy, config_.self};
+  }
+  l->pending_bytes += batch_bytes(command);
+  l->pending.push_back(std::move(command));
+  propose_pending();
+  return {SubmitStatus::kAccepted, config_.self};
+}
+
+void Replica::tick() {
+  ++now_;
+  std::visit(Overloaded{
+                 [&](Following& f) {
+                   if (f.election_ticks_left > 0 && --f.election_ticks_left == 0) start_election();
+                 },
+                 [&](Campaigning& c) {
+                   if (--c.ticks_left == 0) {
+                     role_ = Following{kNoNode, random_election_timeout()};
+                   }
+                 },
+                 [&](Leading& l) { tick_leader(l); },
+             },
+             role_);
+  if (catchup_ticks_left_ > 0) --catchup_ticks_left_;
+  maybe_catch_up(false);
+  check_invariants();
+}
+
+// ---------------------------------------------------------------- acceptor
+
+void Replica::on_prepare(NodeId from, const Prepare& m) {
+  observe(m.ballot);
+  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.ballot > promised_) {
+    promised_ = m.ballot;
+    persist(PromiseRecord{m.ballot});
+    if (m.ballot.node != config_.self) follow(m.ballot.node);
+  }
+  Promise p{m.ballot, commit_, {}, {}};
+  for (auto it = log_.lower_bound(m.from_slot); it != log_.end(); ++it) {
+    if (it->second.chosen) {
+      p.chosen.push_back(SlotValue{it->first, *it->second.chosen});
+    } else if (it->second.vote) {
+      p.votes.push_back(*it->second.vote);
+    }
+  }
+  send_when_durable(from, std::move(p));
+}
+
+void Replica::on_accept(NodeId from, const Accept& m) {
+  observe(m.ballot);
+  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  bool raised = m.ballot > promised_;
+  promised_ = m.ballot;
+  if (m.ballot.node != config_.self) follow(m.ballot.node);
+  Accepted reply{m.ballot, {}, commit_};
+  AcceptRecord record{m.ballot, {}};
+  for (const SlotValue& e : m.entries) {
+    SlotState& s = log_[e.slot];
+    if (s.chosen) {
+      // Consistency: a ballot above the one that chose a slot carries the
+      // chosen value forward (what phase 1 guarantees).
+      QUORUM_INVARIANT("Consistency", *s.chosen == e.value,
+                       "slot " + e.slot.to_string() + " is chosen but ballot " +
+                           m.ballot.to_string() + " proposes a different value");
+    }
+    if (s.vote && s.vote->ballot == m.ballot) {
+      QUORUM_INVARIANT("OneValuePerBallot", s.vote->value == e.value,
+                       "ballot " + m.ballot.to_string() + " carried two values for slot " +
+                           e.slot.to_string());
+    } else {
+      record.entries.push_back(e);
+      s.vote = SlotVote{e.slot, m.ballot, e.value};
+    }
+    reply.slots.push_back(e.slot);
+  }
+  if (!record.entries.empty()) {
+    persist(std::move(record));
+  } else if (raised) {
+    persist(PromiseRecord{m.ballot});
+  }
+  learn_commit(m.ballot, m.commit);
+  reply.commit = commit_;
+  send_when_durable(from, std::move(reply));
+}
+
+void Replica::on_heartbeat(NodeId from, const Heartbeat& m) {
+  observe(m.ballot);
+  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.ballot.node != config_.self) follow(m.ballot.node);
+  note_peer_commit(from, m.commit);
+  learn_commit(m.ballot, m.commit);
+  send_now(from, HeartbeatReply{m.ballot, commit_});
+  maybe_catch_up(false);
+}
+
+// ---------------------------------------------------------------- leadership
+
+void Replica::follow(NodeId leader) {
+  if (is_leader() || std::holds_alternative<Campaigning>(role_)) step_down();
+  auto& f = std::get<Following>(role_);
+  f.leader = leader;
+  f.election_ticks_left = random_election_timeout();
+}
+
+void Replica::step_down() {
+  if (auto* l = std::get_if<Leading>(&role_)) {
+    out_.stepped_down = true;
+    for (Value& v : l->pending) out_.dropped.push_back(std::move(v));
+  }
+  role_ = Following{kNoNode, random_election_timeout()};
+}
+
+void Replica::start_election() {
+  Ballot b = std::max(promised_, highest_seen_).successor(config_.self);
+  // Promising to ourselves first makes the ballot durable before any Prepare
+  // leaves, so a restarted replica can never reuse it with other values.
+  promised_ = b;
+  observe(b);
+  persist(PromiseRecord{b});
+  Campaigning c{b, {}, {}, {}, config_.timing.phase1_timeout_ticks};
+  if (config_.bugs.skip_phase1_on_takeover) {
+    role_ = std::move(c);
+    return become_leader(std::get<Campaigning>(role_));
+  }
+  role_ = std::move(c);
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    send_when_durable(to, Prepare{b, next(commit_)});
+  }
+}
+
+void Replica::on_promise(NodeId from, const Promise& m) {
+  auto* c = std::get_if<Campaigning>(&role_);
+  if (c == nullptr || m.ballot != c->ballot) return;
+  c->promised.insert(from);
+  note_peer_commit(from, m.commit);
+  for (const SlotValue& e : m.chosen) c->chosen.emplace(e.slot, e.value);
+  for (const SlotVote& v : m.votes) {
+    QUORUM_INVARIANT("PromiseIntegrity", v.ballot < m.ballot,
+                     "a promise reports a vote not below the promised ballot");
+    auto it = c->votes.find(v.slot);
+    if (it == c->votes.end() || v.ballot > it->second.ballot) c->votes[v.slot] = v;
+  }
+  if (config_.quorums.is_phase1_quorum(c->promised)) become_leader(*c);
+}
+
+void Replica::become_leader(Campaigning& c) {
+  Leading l;
+  l.ballot = c.ballot;
+  l.last_ack.assign(kMaxNodes, now_);
+  // Values reported chosen are adopted as they are. Every other slot gets
+  // P2c: the highest-ballot vote reported, or a no-op for a hole.
+  for (const auto& [slot, value] : c.chosen) mark_chosen(slot, value);
+  Slot last = commit_;
+  if (!c.votes.empty()) last = std::max(last, c.votes.rbegin()->first);
+  if (!c.chosen.empty()) last = std::max(last, c.chosen.rbegin()->first);
+  if (!log_.empty()) last = std::max(last, log_.rbegin()->first);
+  if (config_.bugs.skip_phase1_on_takeover) last = commit_;
+  std::vector<Slot> reproposed;
+  for (std::uint64_t s = commit_.value() + 1; s <= last.value(); ++s) {
+    if (log_.count(Slot{s}) != 0 && log_[Slot{s}].chosen) continue;
+    auto it = c.votes.find(Slot{s});
+    Batch v = it != c.votes.end() ? it->second.value : Batch{};
+    l.proposals[Slot{s}] = Proposal{std::move(v), {}, now_};
+    reproposed.push_back(Slot{s});
+  }
+  l.next_slot = next(last);
+  role_ = std::move(l);
+  out_.became_leader = true;
+  Leading& leading = std::get<Leading>(role_);
+  send_accepts(leading, reproposed, config_.quorums.members());
+  advance_commit();
+  propose_pending();
+}
+
+void Replica::on_nack(const Nack& m) {
+  observe(m.promised);
+  Ballot mine;
+  if (const auto* c = std::get_if<Campaigning>(&role_)) mine = c->ballot;
+  if (const auto* l = std::get_if<Leading>(&role_)) mine = l->ballot;
+  if (mine.is_zero() || m.ballot != mine || m.promised <= mine) return;
+  step_down();
+}
+
+void Replica::propose_pending() {
+  auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr) return;
+  const Limits& lim = config_.limits;
+  std::vector<Slot> fresh;
+  while (!l->pending.empty() && l->proposals.size() < lim.window_slots) {
+    Batch b;
+    std::size_t bytes = 0;
+    while (!l->pending.empty() && b.commands.size() < lim.max_batch_commands &&
+           (b.commands.empty() || bytes + l->pending.front().size() <= lim.max_batch_bytes)) {
+      bytes += l->pending.front().size();
+      l->pending_bytes -= l->pending.front().size();
+      b.commands.push_back(std::move(l->pending.front()));
+      l->pending.pop_front();
+    }
+    Slot s = l->next_slot;
+    l->next_slot = next(s);
+    l->proposals[s] = Proposal{std::move(b), {}, now_};
+    fresh.push_back(s);
+  }
+  send_accepts(*l, fresh, config_.quorums.members());
+}
+
+void Replica::send_accepts(const Leading& l, const std::vector<Slot>& slots, NodeSet to) {
+  std::size_t per_message = config_.limits.max_entries_per_message;
+  for (std::size_t i = 0; i < slots.size(); i += per_message) {
+    Accept a{l.ballot, {}, commit_};
+    for (std::size_t j = i; j < slots.size() && j < i + per_message; ++j) {
+      a.entries.push_back(SlotValue{slots[j], l.proposals.at(slots[j]).value});
+    }
+    for (NodeId n : to.to_vector()) send_now(n, a);
+  }
+}
+
+void Replica::on_accepted(NodeId from, const Accepted& m) {
+  note_peer_commit(from, m.commit);
+  auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr || m.ballot != l->ballot) return;
+  l->last_ack[from.value() - 1] = now_;
+  for (Slot s : m.slots) {
+    auto it = l->proposals.find(s);
+    if (it == l->proposals.end()) continue;
+    it->second.acks.insert(from);
+    bool chosen = config_.bugs.commit_before_quorum
+                      ? !it->second.acks.empty()
+                      : config_.quorums.is_phase2_quorum(it->second.acks);
+    if (!chosen) continue;
+    Batch v = std::move(it->second.value);
+    l->proposals.erase(it);
+    mark_chosen(s, v);
+  }
+  advance_commit();
+  propose_pending();
+}
+
+void Replica::on_heartbeat_reply(NodeId from, const HeartbeatReply& m) {
+  note_peer_commit(from, m.commit);
+  auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr || m.ballot != l->ballot) return;
+  l->last_ack[from.value() - 1] = now_;
+}
+
+void Replica::tick_leader(Leading& l) {
+  const Timing& t = config_.timing;
+  // Lease: step down unless a quorum (counting ourselves) was heard lately.
+  NodeSet heard{config_.self};
+  for (NodeId n : config_.quorums.members().to_vector()) {
+    if (now_ - l.last_ack[n.value() - 1] <= t.leader_lease_ticks) heard.insert(n);
+  }
+  if (!config_.quorums.is_phase2_quorum(heard)) return step_down();
+
+  if (l.heartbeat_ticks_left == 0) {
+    l.heartbeat_ticks_left = t.heartbeat_ticks;
+    for (NodeId n : config_.quorums.members().to_vector()) {
+      if (n != config_.self) send_now(n, Heartbeat{l.ballot, commit_});
+    }
+  }
+  --l.heartbeat_ticks_left;
+
+  // Resend Accepts that have waited too long, to those that did not ack.
+  std::map<std::uint64_t, std::vector<Slot>> resend;  // by missing-ack set
+  for (auto& [slot, p] : l.proposals) {
+    if (now_ - p.sent_tick < t.accept_retry_ticks) continue;
+    p.sent_tick = now_;
+    NodeSet missing = NodeSet::from_bits(config_.quorums.members().bits() & ~p.acks.bits());
+    resend[missing.bits()].push_back(slot);
+  }
+  for (const auto& [bits, slots] : resend) send_accepts(l, slots, NodeSet::from_bits(bits));
+}
+
+// ---------------------------------------------------------------- learner
+
+void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit) {
+  // A vote from the leader's own ballot at a slot it reports committed is the
+  // chosen value: one ballot proposes one value per slot.
+  for (auto it = log_.upper_bound(commit_); it != log_.end() && it->first <= leader_commit; ++it) {
+    SlotState& s = it->second;
+    if (!s.chosen && s.vote && s.vote->ballot == leader_ballot) mark_chosen(it->first, s.vote->value);
+  }
+  advance_commit();
+}
+
+void Replica::mark_chosen(Slot slot, const Batch& v) {
+  SlotState& s = log_[slot];
+  if (s.chosen) {
+    QUORUM_INVARIANT("Agreement", *s.chosen == v,
+                     "slot " + slot.to_string() + " was chosen twice with different values");
+    return;
+  }
+  s.chosen = v;
+  if (config_.bugs.apply_out_of_order && slot > applied_) {
+    // Broken variant: hand the slot to the state machine right away.
+    out_.committed.push_back(SlotValue{slot, v});
+  }
+}
+
+void Replica::advance_commit() {
+  Slot before = commit_;
+  for (auto it = log_.find(next(commit_)); it != log_.end() && it->first == next(commit_) &&
+                                           it->second.chosen;
+       it = log_.find(next(commit_))) {
+    commit_ = it->first;
+  }
+  QUORUM_INVARIANT("CommitMonotonic", commit_ >= before, "commit index went backwards");
+  for (std::uint64_t s = applied_.value() + 1; s <= commit_.value(); ++s) {
+    if (!config_.bugs.apply_out_of_order) out_.committed.push_back(SlotValue{Slot{s}, *log_[Slot{s}].chosen});
+  }
+  applied_ = commit_;
+}
+
+void Replica::maybe_catch_up(bool now) {
+  if (!now && catchup_ticks_left_ > 0) return;
+  NodeId best = kNoNode;
+  Slot best_commit = commit_;
+  for (NodeId n : config_.quorums.members().to_vector()) {
+    if (n != config_.self && peer_commit_[n.value() - 1] > best_commit) {
+      best = n;
+      best_commit = peer_commit_[n.value() - 1];
+    }
+  }
+  if (best == kNoNode) return;
+  send_now(best, CatchUpRequest{next(commit_)});
+  catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
+}
+
+void Replica::on_catchup_request(NodeId from, const CatchUpRequest& m) {
+  CatchUpReply r{{}, commit_};
+  for (std::uint64_t s = m.from_slot.value();
+       s <= commit_.value() && r.chosen.size() < config_.limits.max_entries_per_message; ++s) {
+    r.chosen.push_back(SlotValue{Slot{s}, *log_.at(Slot{s}).chosen});
+  }
+  send_now(from, std::move(r));
+}
+
+void Replica::on_catchup_reply(NodeId from, const CatchUpReply& m) {
+  note_peer_commit(from, m.commit);
+  for (const SlotValue& e : m.chosen) {
+    if (e.slot > m.commit) break;  // a reply only vouches for its sender's commit index
+    mark_chosen(e.slot, e.value);
+  }
+  advance_commit();
+  if (!m.chosen.empty()) maybe_catch_up(true);
+}
+
+void Replica::check_invariants() const {
+  for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) {
+    if (it->second.vote) {
+      QUORUM_INVARIANT("PromiseIntegrity", it->second.vote->ballot <= promised_,
+                       "a vote above the promise at slot " + it->first.to_string());
+    }
+  }
+  QUORUM_INVARIANT("AppliedPrefix", applied_ == commit_, "applied and commit index diverged");
+  if (const auto* l = std::get_if<Leading>(&role_)) {
+    QUORUM_INVARIANT("LeaderBallot", l->ballot <= promised_, "leading with a ballot below the promise");
+  }
+}
+
+}  // namespace quorum::multipaxos

@@ -1,0 +1,163 @@
+// A Multi-Paxos replica: acceptor and learner for every slot of the log, and,
+// when it leads, the proposer. Pure: driven through the same surface as every
+// quorum core (step / tick / submit / take_output / on_durable).
+//
+//  - Election: a follower that hears no leader for a randomised timeout runs
+//    phase 1 once for every slot from its first unchosen one. Promises carry
+//    what the acceptor knows of those slots: chosen values, and its votes in
+//    the others. The new leader adopts the chosen values, re-proposes the
+//    highest-ballot vote of every other slot, and fills holes with no-ops.
+//  - Normal case: phase 2 only, one Accept per batch, up to `window_slots`
+//    slots in flight. The commit index rides on Accepts and heartbeats; a
+//    follower marks a slot chosen when its vote there is from the leader's
+//    ballot, and fetches other chosen slots by catch-up.
+//  - Committed slots leave in strict slot order (Output::committed).
+//  - A leader that hears from no quorum for `leader_lease_ticks` steps down;
+//    so does one that sees a higher ballot. Heartbeats and their replies never
+//    wait for the disk, so slow persistence does not cause elections.
+//
+// Durability contract as in paxos::Node: writes are made durable in order and
+// acknowledged; Promises and Accepteds are held inside until then.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/message.h"
+#include "core/prng.h"
+#include "multipaxos/config.h"
+#include "multipaxos/records.h"
+
+namespace quorum::multipaxos {
+
+struct Output {
+  std::vector<Write> writes;
+  std::vector<Envelope> messages;     // safe to send now
+  std::vector<SlotValue> committed;   // apply in this order
+  std::vector<Value> dropped;         // queued commands a deposed leader never proposed
+  bool became_leader = false;
+  bool stepped_down = false;
+};
+
+enum class SubmitStatus { kAccepted, kNotLeader, kBusy };
+struct SubmitResult {
+  SubmitStatus status;
+  NodeId leader_hint;  // with kNotLeader: who this replica believes leads (or 0)
+};
+
+class Replica {
+ public:
+  static constexpr std::size_t kMaxHeldMessages = 1 << 16;
+
+  Replica(Config config, const DurableState& recovered);
+
+  void step(const Envelope& m);
+  void tick();
+  SubmitResult submit(Value command);
+  void on_durable(std::uint64_t seq);
+  Output take_output();
+
+  // ---- introspection (status pages, simulator checks) ----
+  NodeId id() const { return config_.self; }
+  bool is_leader() const { return std::holds_alternative<Leading>(role_); }
+  const char* role_name() const;
+  NodeId leader_hint() const;
+  Ballot promised() const { return promised_; }
+  Slot commit_index() const { return commit_; }
+  Slot last_slot() const { return log_.empty() ? commit_ : std::max(commit_, log_.rbegin()->first); }
+  std::optional<Batch> chosen(Slot s) const;
+  std::size_t pending_commands() const;
+  std::size_t held_messages() const { return held_.size(); }
+
+ private:
+  struct SlotState {
+    std::optional<SlotVote> vote;   // what this acceptor accepted
+    std::optional<Batch> chosen;    // known chosen value
+  };
+  struct Following {
+    NodeId leader;  // kNoNode when unknown
+    std::uint32_t election_ticks_left;
+  };
+  struct Campaigning {
+    Ballot ballot;
+    NodeSet promised;
+    std::map<Slot, SlotVote> votes;  // highest-ballot vote per slot
+    std::map<Slot, Batch> chosen;    // reported chosen
+    std::uint32_t ticks_left;
+  };
+  struct Proposal {
+    Batch value;
+    NodeSet acks;
+    std::uint64_t sent_tick;
+  };
+  struct Leading {
+    Ballot ballot;
+    Slot next_slot;
+    std::map<Slot, Proposal> proposals;  // in flight
+    std::deque<Value> pending;           // not yet in a slot
+    std::size_t pending_bytes = 0;
+    std::vector<std::uint64_t> last_ack;  // per node id - 1
+    std::uint32_t heartbeat_ticks_left = 0;
+  };
+  using Role = std::variant<Following, Campaigning, Leading>;
+
+  // acceptor
+  void on_prepare(NodeId from, const Prepare& m);
+  void on_accept(NodeId from, const Accept& m);
+  void on_heartbeat(NodeId from, const Heartbeat& m);
+  // proposer / leader
+  void on_promise(NodeId from, const Promise& m);
+  void on_accepted(NodeId from, const Accepted& m);
+  void on_nack(const Nack& m);
+  void on_heartbeat_reply(NodeId from, const HeartbeatReply& m);
+  // learner
+  void on_catchup_request(NodeId from, const CatchUpRequest& m);
+  void on_catchup_reply(NodeId from, const CatchUpReply& m);
+
+  void start_election();
+  void become_leader(Campaigning& c);
+  void follow(NodeId leader);
+  void step_down();
+  void propose_pending();
+  void send_accepts(const Leading& l, const std::vector<Slot>& slots, NodeSet to);
+  void tick_leader(Leading& l);
+  void maybe_catch_up(bool now);
+
+  void learn_commit(Ballot leader_ballot, Slot leader_commit);
+  void mark_chosen(Slot s, const Batch& v);
+  void advance_commit();
+  void observe(Ballot b) { highest_seen_ = std::max(highest_seen_, b); }
+  void note_peer_commit(NodeId from, Slot c);
+  std::uint32_t random_election_timeout();
+
+  std::uint64_t persist(Record r);
+  void send_now(NodeId to, Payload p);
+  void send_when_durable(NodeId to, Payload p);
+  void check_invariants() const;
+
+  Config config_;
+  Prng prng_;
+  std::uint64_t now_ = 0;
+  Role role_;
+
+  Ballot promised_;
+  Ballot highest_seen_;
+  std::map<Slot, SlotState> log_;
+  Slot commit_{0};   // every slot <= commit_ is chosen and known here
+  Slot applied_{0};  // every slot <= applied_ has been output as committed
+  std::vector<Slot> peer_commit_;  // per node id - 1: the highest commit index heard
+  std::uint32_t catchup_ticks_left_ = 0;
+
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t durable_seq_ = 0;
+  std::deque<std::pair<std::uint64_t, Envelope>> held_;
+  Output out_;
+};
+
+}  // namespace quorum::multipaxos

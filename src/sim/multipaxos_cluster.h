@@ -1,0 +1,113 @@
+// A simulated Multi-Paxos cluster: the real multipaxos::Replica cores over the
+// simulated Network, each with a simulated disk (records become durable after
+// a latency; a crash loses those still pending) and its own replicated KV
+// store (smr::Executor), rebuilt from nothing after a crash by re-applying the
+// log as it is learned again.
+//
+// Cluster-wide checks, on every event (a failure throws InvariantFailure):
+//   Agreement        every replica applies the same batch at every slot
+//   StateDivergence  after its n-th applied slot every replica's KV digest is
+//                    the same as every other replica's after its n-th
+// Client requests enter through submit(); a replica that applies a request
+// submitted to it answers through the on_reply callback.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "multipaxos/replica.h"
+#include "sim/network.h"
+#include "sim/trace.h"
+#include "smr/client_table.h"
+
+namespace quorum::sim {
+
+struct MultiPaxosClusterOptions {
+  std::uint32_t replicas = 3;
+  NetworkOptions network;
+  std::uint32_t disk_latency_min_ticks = 0;
+  std::uint32_t disk_latency_max_ticks = 0;
+  multipaxos::Timing timing;
+  multipaxos::Limits limits;
+  multipaxos::Bugs bugs;
+};
+
+class MultiPaxosCluster {
+ public:
+  // (replica that answered, the request, the reply)
+  using ReplyFn = std::function<void(NodeId, const smr::ClientRequest&, const smr::Reply&)>;
+  // (replica, the request) when a deposed leader dropped a request it never proposed
+  using DroppedFn = std::function<void(NodeId, const smr::ClientRequest&)>;
+
+  MultiPaxosCluster(const MultiPaxosClusterOptions& options, std::uint64_t seed, Trace* trace);
+
+  void set_on_reply(ReplyFn f) { on_reply_ = std::move(f); }
+  void set_on_dropped(DroppedFn f) { on_dropped_ = std::move(f); }
+
+  multipaxos::SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
+  void crash(NodeId id);
+  void restart(NodeId id);
+  void tick();
+
+  std::uint64_t now() const { return now_; }
+  std::uint32_t size() const { return options_.replicas; }
+  bool is_up(NodeId id) const { return slot(id).replica != nullptr; }
+  const multipaxos::Replica* replica(NodeId id) const { return slot(id).replica.get(); }
+  const smr::Executor* executor(NodeId id) const { return slot(id).executor.get(); }
+  Network& network() { return network_; }
+  const Network& network() const { return network_; }
+  std::uint64_t lost_writes() const { return lost_writes_; }
+  std::uint64_t delivered() const { return delivered_; }
+  std::uint64_t commands_committed() const { return commands_committed_; }
+  std::uint64_t leader_changes() const { return leader_changes_; }
+  // The highest slot any replica has applied.
+  Slot highest_applied() const { return Slot{static_cast<std::uint64_t>(chosen_.size())}; }
+  // True when every replica is up and has applied every slot chosen so far.
+  bool converged() const;
+
+ private:
+  struct PendingWrite {
+    std::uint64_t due;
+    multipaxos::Write write;
+  };
+  struct ReplicaSlot {
+    std::unique_ptr<multipaxos::Replica> replica;
+    std::vector<multipaxos::Record> disk;  // durable: survives crashes
+    std::deque<PendingWrite> disk_queue;   // lost on crash
+    std::unique_ptr<smr::Executor> executor;
+    std::uint64_t applied_slots = 0;
+    // (client, request) submitted here and not answered yet
+    std::set<std::pair<std::uint64_t, std::uint64_t>> waiting;
+  };
+  ReplicaSlot& slot(NodeId id);
+  const ReplicaSlot& slot(NodeId id) const;
+  void drain(NodeId id);
+  void apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry);
+  void record(const std::string& text) { trace_->event(now_, text); }
+
+  MultiPaxosClusterOptions options_;
+  Prng prng_;
+  Trace* trace_;
+  Network network_;
+  std::vector<ReplicaSlot> slots_;
+  std::uint64_t now_ = 0;
+  std::uint64_t lost_writes_ = 0;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t commands_committed_ = 0;
+  std::uint64_t leader_changes_ = 0;
+  ReplyFn on_reply_;
+  DroppedFn on_dropped_;
+
+  // slot s at index s - 1: the value first applied there (empty: not yet)
+  std::vector<std::optional<multipaxos::Batch>> chosen_;
+  std::vector<std::uint64_t> digest_after_;  // digest after the n-th applied slot
+};
+
+}  // namespace quorum::sim

@@ -1,0 +1,146 @@
+#include "sim/multipaxos_sim.h"
+
+#include <fmt/format.h>
+
+#include "lincheck/checker.h"
+#include "sim/multipaxos_cluster.h"
+#include "sim/nemesis.h"
+#include "sim/workload.h"
+
+namespace quorum::sim {
+namespace {
+
+struct Plan {
+  MultiPaxosClusterOptions cluster;
+  WorkloadOptions workload;
+  NemesisOptions nemesis;
+};
+
+Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
+  Plan p;
+  p.cluster.replicas = prng.chance(600'000) ? 3 : 5;
+  p.cluster.bugs = o.bugs;
+  p.cluster.limits.max_batch_commands = o.max_batch_commands;
+  p.cluster.network.drop_ppm = static_cast<std::uint32_t>(prng.range(0, 100'000));
+  p.cluster.network.duplicate_ppm = static_cast<std::uint32_t>(prng.range(0, 50'000));
+  p.cluster.network.delay_min_ticks = 1;
+  p.cluster.network.delay_max_ticks = static_cast<std::uint32_t>(prng.range(1, 8));
+  p.cluster.disk_latency_max_ticks = static_cast<std::uint32_t>(prng.range(0, 10));
+  p.workload.clients = static_cast<std::uint32_t>(prng.range(2, 8));
+  p.workload.keys = static_cast<std::uint32_t>(prng.range(2, 6));
+  p.workload.reply_drop_ppm = p.cluster.network.drop_ppm;
+  p.nemesis.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
+  p.nemesis.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
+  return p;
+}
+
+std::string describe_plan(const Plan& p) {
+  return fmt::format(
+      "replicas={} clients={} keys={} drop={:.1f}% dup={:.1f}% delay=1..{} disk=0..{} "
+      "crash/tick={}ppm partition/tick={}ppm batch<={}",
+      p.cluster.replicas, p.workload.clients, p.workload.keys, p.cluster.network.drop_ppm / 1e4,
+      p.cluster.network.duplicate_ppm / 1e4, p.cluster.network.delay_max_ticks,
+      p.cluster.disk_latency_max_ticks, p.nemesis.crash_ppm, p.nemesis.partition_ppm,
+      p.cluster.limits.max_batch_commands);
+}
+
+class Port final : public ClientPort {
+ public:
+  explicit Port(MultiPaxosCluster& c) : c_(c) {}
+  std::uint32_t replicas() const override { return c_.size(); }
+  multipaxos::SubmitResult submit(NodeId replica, const smr::ClientRequest& request) override {
+    return c_.submit(replica, request);
+  }
+
+ private:
+  MultiPaxosCluster& c_;
+};
+
+}  // namespace
+
+RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options) {
+  RunResult r;
+  r.seed = seed;
+  Prng prng(seed);
+  Plan plan = make_plan(prng, options);
+  r.parameters = describe_plan(plan);
+  Trace trace(options.keep_trace);
+  trace.event(0, "seed " + std::to_string(seed) + ": " + r.parameters);
+
+  ScopedInvariantHandler handler(&throwing_invariant_handler);
+  MultiPaxosCluster cluster(plan.cluster, prng.fork(), &trace);
+  Workload workload(plan.workload, prng.fork());
+  Nemesis nemesis(plan.nemesis, prng.fork());
+  Port port(cluster);
+  cluster.set_on_reply([&](NodeId, const smr::ClientRequest& req, const smr::Reply& reply) {
+    workload.on_reply(req, reply, cluster.now());
+  });
+  cluster.set_on_dropped([&](NodeId, const smr::ClientRequest& req) { workload.on_dropped(req); });
+
+  auto run_until = [&](std::uint64_t deadline, auto done) {
+    while (!done() && cluster.now() < deadline) {
+      workload.tick(cluster.now(), port);
+      cluster.tick();
+    }
+    return done();
+  };
+
+  try {
+    while (cluster.now() < options.safety_ticks) {
+      nemesis.step(cluster, trace);
+      workload.tick(cluster.now(), port);
+      cluster.tick();
+    }
+    nemesis.heal(cluster, trace);
+    NetworkOptions calm = plan.cluster.network;
+    calm.drop_ppm = 0;
+    calm.duplicate_ppm = 0;
+    cluster.network().set_options(calm);
+    workload.stop_new();
+    std::uint64_t given_up_before = workload.given_up();
+    std::uint64_t deadline = cluster.now() + options.liveness_ticks;
+    if (!run_until(deadline, [&] { return workload.idle(); })) {
+      throw InvariantFailure{"Liveness", "client operations still pending after the faults healed", "sim"};
+    }
+    workload.final_reads(cluster.now());
+    if (!run_until(deadline, [&] { return workload.idle(); })) {
+      throw InvariantFailure{"Liveness", "the final reads did not complete after the faults healed", "sim"};
+    }
+    if (workload.given_up() != given_up_before) {
+      throw InvariantFailure{"Liveness", "a client gave up on an operation after the faults healed", "sim"};
+    }
+    if (!run_until(deadline, [&] { return cluster.converged(); })) {
+      throw InvariantFailure{"Liveness", "replicas did not converge to the same log after the faults healed", "sim"};
+    }
+    lincheck::CheckResult check = lincheck::check(workload.history());
+    trace.event(cluster.now(), "history: " + std::to_string(check.ops_checked) + " ops on " +
+                                   std::to_string(check.keys) + " keys, " +
+                                   std::string(lincheck::to_string(check.verdict)));
+    if (check.verdict == lincheck::Verdict::NotLinearizable) {
+      throw InvariantFailure{"Linearizability", check.explanation(), "lincheck"};
+    }
+    if (check.verdict == lincheck::Verdict::Unknown) {
+      throw InvariantFailure{"LinearizabilityUnchecked",
+                             "the checker ran out of budget: " + check.explanation(), "lincheck"};
+    }
+  } catch (const InvariantFailure& f) {
+    r.violation = Violation{f.property, f.message, cluster.now()};
+    trace.event(cluster.now(), "VIOLATION " + f.property + ": " + f.message);
+  }
+
+  r.ops_completed = workload.completed();
+  r.ticks = cluster.now();
+  r.messages_delivered = cluster.delivered();
+  r.commands_committed = cluster.commands_committed();
+  r.leader_changes = cluster.leader_changes();
+  r.faults = cluster.network().faults();
+  r.faults.crashes = nemesis.crashes();
+  r.faults.restarts = nemesis.restarts();
+  r.faults.partitions = nemesis.partitions();
+  r.faults.lost_writes = cluster.lost_writes();
+  r.trace_hash = trace.hash();
+  r.trace = trace.lines();
+  return r;
+}
+
+}  // namespace quorum::sim

@@ -1,0 +1,28 @@
+// One seeded simulation of the Multi-Paxos replicated KV store. The seed
+// decides the cluster size (3 or 5), the number of closed-loop clients and
+// their key space, loss / duplication / delay rates, disk latency, and when
+// the nemesis crashes, restarts and partitions replicas. Clients retry on
+// timeouts and follow redirects; their history is checked for
+// linearizability. After the safety phase every fault heals: every pending
+// operation must then complete, a final read of every key must succeed, and
+// every replica must converge to the same log and state.
+#pragma once
+
+#include <cstdint>
+
+#include "multipaxos/config.h"
+#include "sim/result.h"
+
+namespace quorum::sim {
+
+struct MultiPaxosSimOptions {
+  multipaxos::Bugs bugs;
+  std::uint32_t max_batch_commands = 64;
+  bool keep_trace = false;
+  std::uint64_t safety_ticks = 2000;
+  std::uint64_t liveness_ticks = 6000;
+};
+
+RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options);
+
+}  // namespace quorum::sim
