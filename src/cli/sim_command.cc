@@ -22,6 +22,9 @@ struct SimArgs {
   std::uint64_t start_seed = 1;
   std::string break_name;
   std::uint32_t max_batch = 64;
+  std::uint32_t window = 0;
+  std::uint32_t clients = 0;
+  bool no_faults = false;
   bool json = false;
   bool trace = false;
   unsigned jobs = 0;
@@ -33,6 +36,9 @@ std::string replay_command(const SimArgs& a, std::uint64_t seed) {
                                 a.protocol, seed);
   if (!a.break_name.empty()) cmd += " --break " + a.break_name;
   if (a.max_batch != 64) cmd += " --max-batch " + std::to_string(a.max_batch);
+  if (a.window != 0) cmd += " --window " + std::to_string(a.window);
+  if (a.clients != 0) cmd += " --clients " + std::to_string(a.clients);
+  if (a.no_faults) cmd += " --no-faults";
   return cmd + " --trace";
 }
 
@@ -66,7 +72,7 @@ int run_sim(const SimArgs& a) {
     std::cerr << "quorum sim: unknown protocol '" << a.protocol << "' (known:" << known << ")\n";
     return 2;
   }
-  auto run = proto->make(sim::SimSettings{a.break_name, a.max_batch});
+  auto run = proto->make(sim::SimSettings{a.break_name, a.max_batch, a.window, a.clients, a.no_faults});
   if (!run) {
     std::string known;
     for (const auto& b : proto->breaks) known += " " + b;
@@ -117,6 +123,8 @@ int run_sim(const SimArgs& a) {
                                    : static_cast<double>(b.messages_delivered) /
                                          static_cast<double>(b.commands_committed)},
         {"leader_changes", b.leader_changes},
+        {"histories_checked", b.histories_checked},
+        {"history_ops", b.history_ops},
         {"max_batch", a.max_batch},
         {"elapsed_seconds", b.elapsed_seconds},
         {"seeds_per_second", seeds_per_sec},
@@ -127,15 +135,24 @@ int run_sim(const SimArgs& a) {
     const sim::FaultCounts& f = b.faults;
     std::cout << fmt::format(
         "\nquorum sim: protocol={} break={} seeds={}..{}\n"
-        "  {}: {} violations in {} seeds, {} ops completed, {} messages delivered\n"
+        "  {}: {} violations in {} seeds, {} ops completed, {} messages delivered\n",
+        a.protocol, a.break_name.empty() ? "none" : a.break_name, b.start_seed,
+        b.start_seed + b.seeds - 1, b.violations == 0 ? "ok" : "FAILED", b.violations, b.seeds,
+        b.ops_completed, b.messages_delivered);
+    if (b.commands_committed > 0) {
+      std::cout << fmt::format(
+          "  {} client histories proven linearizable ({} operations); {} commands committed, "
+          "{:.2f} messages per command; {} leader changes\n",
+          b.histories_checked, b.history_ops, b.commands_committed,
+          static_cast<double>(b.messages_delivered) / static_cast<double>(b.commands_committed),
+          b.leader_changes);
+    }
+    std::cout << fmt::format(
         "  faults: {} dropped, {} lost to partitions, {} duplicated, {} reordered, "
         "{} partitions, {} crashes, {} restarts, {} unsynced writes lost\n"
         "  trace_hash={}  {:.2f}s ({:.0f} seeds/s, {} jobs)\n",
-        a.protocol, a.break_name.empty() ? "none" : a.break_name, b.start_seed,
-        b.start_seed + b.seeds - 1, b.violations == 0 ? "ok" : "FAILED", b.violations, b.seeds,
-        b.ops_completed, b.messages_delivered, f.drops, f.partition_drops, f.duplicates,
-        f.reorders, f.partitions, f.crashes, f.restarts, f.lost_writes, sim::hex64(b.trace_hash),
-        b.elapsed_seconds, seeds_per_sec, jobs);
+        f.drops, f.partition_drops, f.duplicates, f.reorders, f.partitions, f.crashes, f.restarts,
+        f.lost_writes, sim::hex64(b.trace_hash), b.elapsed_seconds, seeds_per_sec, jobs);
   }
   return b.violations == 0 ? 0 : 1;
 }
@@ -156,6 +173,11 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", args->jobs, "Worker threads (default: all cores)");
   cmd->add_option("--max-batch", args->max_batch, "Log protocols: most client commands per slot")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--window", args->window, "Log protocols: most slots in flight (default 32)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--clients", args->clients, "Simulated clients (default: the seed decides)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--no-faults", args->no_faults, "No network, crash or disk faults");
   cmd->callback([args, &app, &exit_code] {
     args->program = app.get_name().empty() ? "quorum" : app.get_name();
     exit_code = run_sim(*args);

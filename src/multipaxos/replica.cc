@@ -117,9 +117,11 @@ void Replica::step(const Envelope& m) {
 SubmitResult Replica::submit(Value command) {
   auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
+  if (l->in_progress.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
   if (l->pending.size() >= config_.limits.max_pending_commands) {
     return {SubmitStatus::kBusy, config_.self};
   }
+  l->in_progress.insert(command);
   l->pending_bytes += batch_bytes(command);
   l->pending.push_back(std::move(command));
   propose_pending();
@@ -350,6 +352,7 @@ void Replica::on_accepted(NodeId from, const Accepted& m) {
     if (!chosen) continue;
     Batch v = std::move(it->second.value);
     l->proposals.erase(it);
+    for (const Value& cmd : v.commands) l->in_progress.erase(cmd);
     mark_chosen(s, v);
   }
   advance_commit();

@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -45,6 +46,7 @@ struct Output {
   bool stepped_down = false;
 };
 
+// kAccepted also when the same command is already queued or in flight.
 enum class SubmitStatus { kAccepted, kNotLeader, kBusy };
 struct SubmitResult {
   SubmitStatus status;
@@ -102,6 +104,10 @@ class Replica {
     std::map<Slot, Proposal> proposals;  // in flight
     std::deque<Value> pending;           // not yet in a slot
     std::size_t pending_bytes = 0;
+    // Commands queued or in flight. A client that times out and retries sends
+    // the same bytes again; proposing them twice would only add load, and
+    // under overload that load is what makes every client time out.
+    std::unordered_set<Value> in_progress;
     std::vector<std::uint64_t> last_ack;  // per node id - 1
     std::uint32_t heartbeat_ticks_left = 0;
   };

@@ -31,17 +31,32 @@ Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
   p.workload.reply_drop_ppm = p.cluster.network.drop_ppm;
   p.nemesis.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
   p.nemesis.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
+  // Overrides come after every draw, so they change nothing else the seed decides.
+  if (o.window_slots != 0) p.cluster.limits.window_slots = o.window_slots;
+  if (o.clients != 0) {
+    // Keep contention per key about as it is by default: the history check
+    // is exponential in the number of operations concurrent on one key.
+    p.workload.clients = o.clients;
+    p.workload.keys = std::max(p.workload.keys, o.clients);
+  }
+  if (o.no_faults) {
+    p.cluster.network.drop_ppm = 0;
+    p.cluster.network.duplicate_ppm = 0;
+    p.workload.reply_drop_ppm = 0;
+    p.nemesis.crash_ppm = 0;
+    p.nemesis.partition_ppm = 0;
+  }
   return p;
 }
 
 std::string describe_plan(const Plan& p) {
   return fmt::format(
       "replicas={} clients={} keys={} drop={:.1f}% dup={:.1f}% delay=1..{} disk=0..{} "
-      "crash/tick={}ppm partition/tick={}ppm batch<={}",
+      "crash/tick={}ppm partition/tick={}ppm batch<={} window={}",
       p.cluster.replicas, p.workload.clients, p.workload.keys, p.cluster.network.drop_ppm / 1e4,
       p.cluster.network.duplicate_ppm / 1e4, p.cluster.network.delay_max_ticks,
       p.cluster.disk_latency_max_ticks, p.nemesis.crash_ppm, p.nemesis.partition_ppm,
-      p.cluster.limits.max_batch_commands);
+      p.cluster.limits.max_batch_commands, p.cluster.limits.window_slots);
 }
 
 class Port final : public ClientPort {
@@ -123,6 +138,8 @@ RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options
       throw InvariantFailure{"LinearizabilityUnchecked",
                              "the checker ran out of budget: " + check.explanation(), "lincheck"};
     }
+    r.history_checked = true;
+    r.history_ops = check.ops_checked;
   } catch (const InvariantFailure& f) {
     r.violation = Violation{f.property, f.message, cluster.now()};
     trace.event(cluster.now(), "VIOLATION " + f.property + ": " + f.message);

@@ -18,6 +18,9 @@ namespace quorum::sim {
 struct MultiPaxosSimOptions {
   multipaxos::Bugs bugs;
   std::uint32_t max_batch_commands = 64;
+  std::uint32_t window_slots = 0;  // 0: multipaxos::Limits default
+  std::uint32_t clients = 0;       // 0: the seed decides (2..8)
+  bool no_faults = false;          // a healthy cluster (for measuring message cost)
   bool keep_trace = false;
   std::uint64_t safety_ticks = 2000;
   std::uint64_t liveness_ticks = 6000;

@@ -25,6 +25,8 @@ struct RunResult {
   std::uint64_t messages_delivered = 0;
   std::uint64_t commands_committed = 0;  // log protocols: client commands chosen
   std::uint64_t leader_changes = 0;      // log protocols: elections won
+  bool history_checked = false;          // the client history passed the linearizability check
+  std::uint64_t history_ops = 0;         // operations in that history
   FaultCounts faults;
   std::string parameters;           // what the seed chose, for humans
   std::vector<std::string> trace;   // only when asked for

@@ -37,11 +37,13 @@ const std::vector<Protocol>& protocols() {
                    if (!b) return std::nullopt;
                    bugs = *b;
                  }
-                 std::uint32_t batch = settings.max_batch_commands;
-                 return RunFn([bugs, batch](std::uint64_t seed, bool keep_trace) {
+                 return RunFn([bugs, settings](std::uint64_t seed, bool keep_trace) {
                    MultiPaxosSimOptions o;
                    o.bugs = bugs;
-                   o.max_batch_commands = batch;
+                   o.max_batch_commands = settings.max_batch_commands;
+                   o.window_slots = settings.window_slots;
+                   o.clients = settings.clients;
+                   o.no_faults = settings.no_faults;
                    o.keep_trace = keep_trace;
                    return run_multipaxos(seed, o);
                  });
@@ -87,6 +89,8 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
     b.messages_delivered += r.messages_delivered;
     b.commands_committed += r.commands_committed;
     b.leader_changes += r.leader_changes;
+    b.histories_checked += r.history_checked ? 1 : 0;
+    b.history_ops += r.history_ops;
     b.faults += r.faults;
     if (r.violation) {
       ++b.violations;

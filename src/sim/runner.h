@@ -20,6 +20,9 @@ using RunFn = std::function<RunResult(std::uint64_t seed, bool keep_trace)>;
 struct SimSettings {
   std::string break_name;               // empty: the correct protocol
   std::uint32_t max_batch_commands = 64;  // log protocols: commands per slot
+  std::uint32_t window_slots = 0;         // log protocols: 0 = the protocol default
+  std::uint32_t clients = 0;              // 0 = the seed decides
+  bool no_faults = false;                 // no network, crash or disk faults
 };
 
 struct Protocol {
@@ -42,6 +45,8 @@ struct BatchReport {
   std::uint64_t messages_delivered = 0;
   std::uint64_t commands_committed = 0;
   std::uint64_t leader_changes = 0;
+  std::uint64_t histories_checked = 0;  // runs whose client history was proven linearizable
+  std::uint64_t history_ops = 0;
   FaultCounts faults;
   std::vector<RunResult> failures;  // runs with a violation (no trace)
   double elapsed_seconds = 0;
