@@ -258,6 +258,17 @@ std::string encode_frame(const Envelope& envelope) {
   w.set_from(envelope.from.value());
   w.set_to(envelope.to.value());
   to_wire(envelope.payload, &w);
+  // Run the decoder's own field checks, so that what quorum sends and what it
+  // accepts cannot drift apart.
+  QUORUM_ASSERT(valid_node(w.from()) && valid_node(w.to()),
+                "encoding a frame with a node id out of range");
+  std::string invalid;
+  try {
+    (void)payload_from_wire(w);
+  } catch (const Invalid& inv) {
+    invalid = inv.why;
+  }
+  QUORUM_ASSERT(invalid.empty(), "encoding an envelope the decoder would reject: " + invalid);
   std::string body = w.SerializeAsString();
   QUORUM_ASSERT(body.size() <= limits::kMaxFrameBodyBytes, "encoding a frame over the limit");
 

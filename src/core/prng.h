@@ -29,7 +29,9 @@ class Prng {
   // Uniform in [lo, hi] (inclusive). The modulo bias is irrelevant at the
   // ranges used here (ticks, node counts).
   std::uint64_t range(std::uint64_t lo, std::uint64_t hi) {
-    return lo + (hi >= lo ? next() % (hi - lo + 1) : 0);
+    if (hi < lo) return lo;
+    const std::uint64_t span = hi - lo + 1;  // wraps to 0 for the whole 64-bit domain
+    return lo + (span == 0 ? next() : next() % span);
   }
   // True with probability `p_per_million` / 1e6.
   bool chance(std::uint32_t p_per_million) { return next() % 1'000'000 < p_per_million; }

@@ -29,6 +29,10 @@ std::optional<Ballot> Proposer::current_ballot() const {
 
 Proposer::Action Proposer::start_phase1() {
   Ballot next = std::max(last_ballot_, highest_seen_).successor(self_);
+  // Never round 0: a persisted proposer_round of 0 recovers as "never
+  // proposed", so a crashed proposer would reuse a round-0 ballot (possibly
+  // with another value). {1, self} is above every round-0 ballot.
+  if (next.round == 0) next = Ballot{1, self_};
   QUORUM_INVARIANT("BallotMonotonic", next > last_ballot_, "proposer reused a ballot");
   last_ballot_ = next;
   phase_ = Preparing{next, {}, std::nullopt, timing_.phase_timeout_ticks};
