@@ -282,6 +282,9 @@ void Replica::become_leader(Campaigning& c) {
     if (log_.count(Slot{s}) != 0 && log_[Slot{s}].chosen) continue;
     auto it = c.votes.find(Slot{s});
     Batch v = it != c.votes.end() ? it->second.value : Batch{};
+    // Re-proposed commands are in flight too: a client's retry after the
+    // failover must not propose them again.
+    for (const Value& cmd : v.commands) l.in_progress.insert(cmd);
     l.proposals[Slot{s}] = Proposal{std::move(v), {}, now_};
     reproposed.push_back(Slot{s});
   }
@@ -443,6 +446,13 @@ void Replica::maybe_catch_up(bool now) {
       best = n;
       best_commit = peer_commit_[n.value() - 1];
     }
+  }
+  // Prefer the leader we follow when it is ahead: the highest commit index
+  // heard may come from a peer that has since crashed, and asking only it
+  // would never finish while it stays down.
+  NodeId leader = leader_hint();
+  if (leader != kNoNode && leader != config_.self && peer_commit_[leader.value() - 1] > commit_) {
+    best = leader;
   }
   if (best == kNoNode) return;
   send_now(best, CatchUpRequest{next(commit_)});
