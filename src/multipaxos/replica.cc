@@ -27,8 +27,8 @@ Replica::Replica(Config config, const DurableState& recovered)
 // ---------------------------------------------------------------- plumbing
 
 std::uint64_t Replica::persist(Record r) {
-  out_.writes.push_back(Write{++next_seq_, std::move(r)});
-  return next_seq_;
+  out_.writes.push_back(Write{gate_.issue(), std::move(r)});
+  return gate_.issued();
 }
 
 void Replica::send_now(NodeId to, Payload p) {
@@ -38,20 +38,10 @@ void Replica::send_now(NodeId to, Payload p) {
 // Held until every write issued so far is durable: the reply may vouch for
 // any of them.
 void Replica::send_when_durable(NodeId to, Payload p) {
-  if (durable_seq_ >= next_seq_) return send_now(to, std::move(p));
-  QUORUM_ASSERT(held_.size() < kMaxHeldMessages, "too many messages awaiting durability");
-  held_.emplace_back(next_seq_, Envelope{config_.self, to, std::move(p)});
+  gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
 }
 
-void Replica::on_durable(std::uint64_t seq) {
-  QUORUM_ASSERT(seq <= next_seq_, "acknowledged a write that was never issued");
-  if (seq <= durable_seq_) return;
-  durable_seq_ = seq;
-  while (!held_.empty() && held_.front().first <= durable_seq_) {
-    out_.messages.push_back(std::move(held_.front().second));
-    held_.pop_front();
-  }
-}
+void Replica::on_durable(std::uint64_t seq) { gate_.acknowledge(seq, out_.messages); }
 
 Output Replica::take_output() {
   Output o = std::move(out_);

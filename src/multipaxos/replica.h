@@ -30,6 +30,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/durability_gate.h"
 #include "core/message.h"
 #include "core/prng.h"
 #include "multipaxos/config.h"
@@ -55,8 +56,6 @@ struct SubmitResult {
 
 class Replica {
  public:
-  static constexpr std::size_t kMaxHeldMessages = 1 << 16;
-
   Replica(Config config, const DurableState& recovered);
 
   void step(const Envelope& m);
@@ -75,7 +74,7 @@ class Replica {
   Slot last_slot() const { return log_.empty() ? commit_ : std::max(commit_, log_.rbegin()->first); }
   std::optional<Batch> chosen(Slot s) const;
   std::size_t pending_commands() const;
-  std::size_t held_messages() const { return held_.size(); }
+  std::size_t held_messages() const { return gate_.held(); }
 
  private:
   struct SlotState {
@@ -160,9 +159,7 @@ class Replica {
   std::vector<Slot> peer_commit_;  // per node id - 1: the highest commit index heard
   std::uint32_t catchup_ticks_left_ = 0;
 
-  std::uint64_t next_seq_ = 0;
-  std::uint64_t durable_seq_ = 0;
-  std::deque<std::pair<std::uint64_t, Envelope>> held_;
+  DurabilityGate gate_;
   Output out_;
 };
 

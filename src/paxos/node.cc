@@ -27,8 +27,8 @@ HardState Node::hard_state() const {
 }
 
 std::uint64_t Node::persist() {
-  out_.writes.push_back(Write{++next_seq_, hard_state()});
-  return next_seq_;
+  out_.writes.push_back(Write{gate_.issue(), hard_state()});
+  return gate_.issued();
 }
 
 void Node::send_now(NodeId to, Payload p) {
@@ -38,9 +38,7 @@ void Node::send_now(NodeId to, Payload p) {
 // Held until every write issued so far is durable: the reply may depend on any
 // of them (a duplicate Prepare re-promises a ballot whose write is in flight).
 void Node::send_when_durable(NodeId to, Payload p) {
-  if (durable_seq_ >= next_seq_) return send_now(to, std::move(p));
-  QUORUM_ASSERT(held_.size() < kMaxHeldMessages, "too many messages awaiting durability");
-  held_.emplace_back(next_seq_, Envelope{config_.self, to, std::move(p)});
+  gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
 }
 
 void Node::broadcast(const Payload& p, bool when_durable) {
@@ -128,15 +126,7 @@ void Node::tick() {
   }
 }
 
-void Node::on_durable(std::uint64_t seq) {
-  QUORUM_ASSERT(seq <= next_seq_, "acknowledged a write that was never issued");
-  if (seq <= durable_seq_) return;
-  durable_seq_ = seq;
-  while (!held_.empty() && held_.front().first <= durable_seq_) {
-    out_.messages.push_back(std::move(held_.front().second));
-    held_.pop_front();
-  }
-}
+void Node::on_durable(std::uint64_t seq) { gate_.acknowledge(seq, out_.messages); }
 
 Output Node::take_output() {
   Output o = std::move(out_);

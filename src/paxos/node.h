@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/durability_gate.h"
 #include "core/message.h"
 #include "paxos/acceptor.h"
 #include "paxos/config.h"
@@ -42,8 +43,6 @@ struct Output {
 
 class Node {
  public:
-  // Bound on messages held back waiting for durability.
-  static constexpr std::size_t kMaxHeldMessages = 1024;
 
   Node(Config config, const std::optional<HardState>& recovered);
 
@@ -58,8 +57,8 @@ class Node {
   const AcceptorState& acceptor() const { return acceptor_.state(); }
   const Proposer& proposer() const { return proposer_; }
   const std::optional<Value>& learned() const { return learner_.learned(); }
-  std::uint64_t durable_seq() const { return durable_seq_; }
-  std::size_t held_messages() const { return held_.size(); }
+  std::uint64_t durable_seq() const { return gate_.durable(); }
+  std::size_t held_messages() const { return gate_.held(); }
 
  private:
   HardState hard_state() const;
@@ -75,9 +74,7 @@ class Node {
   Proposer proposer_;
   Learner learner_;
 
-  std::uint64_t next_seq_ = 0;     // seq of the newest write issued
-  std::uint64_t durable_seq_ = 0;  // newest write acknowledged durable
-  std::deque<std::pair<std::uint64_t, Envelope>> held_;
+  DurabilityGate gate_;
   Output out_;
 
   std::uint32_t query_ticks_ = 0;
