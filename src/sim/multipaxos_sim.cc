@@ -150,11 +150,7 @@ RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options
   r.messages_delivered = cluster.delivered();
   r.commands_committed = cluster.commands_committed();
   r.leader_changes = cluster.leader_changes();
-  r.faults = cluster.network().faults();
-  r.faults.crashes = nemesis.crashes();
-  r.faults.restarts = nemesis.restarts();
-  r.faults.partitions = nemesis.partitions();
-  r.faults.lost_writes = cluster.lost_writes();
+  r.faults = nemesis.faults(cluster);
   r.trace_hash = trace.hash();
   r.trace = trace.lines();
   return r;

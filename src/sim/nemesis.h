@@ -11,6 +11,7 @@
 
 #include "core/node_set.h"
 #include "core/prng.h"
+#include "sim/faults.h"
 #include "sim/trace.h"
 
 namespace quorum::sim {
@@ -74,6 +75,18 @@ class Nemesis {
       restart_at_[i] = 0;
     }
     trace.event(c.now(), "heal all; liveness phase");
+  }
+
+  // Every fault of the run: the network's, this nemesis's, and the writes
+  // the cluster's crashes threw away.
+  template <typename Cluster>
+  FaultCounts faults(const Cluster& c) const {
+    FaultCounts f = c.network().faults();
+    f.crashes = crashes_;
+    f.restarts = restarts_;
+    f.partitions = partitions_;
+    f.lost_writes = c.lost_writes();
+    return f;
   }
 
   std::uint64_t crashes() const { return crashes_; }

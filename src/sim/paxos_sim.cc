@@ -127,11 +127,7 @@ RunResult run_paxos(std::uint64_t seed, const PaxosSimOptions& options) {
   }
   r.ticks = cluster.now();
   r.messages_delivered = cluster.delivered();
-  r.faults = cluster.network().faults();
-  r.faults.crashes = nemesis.crashes();
-  r.faults.restarts = nemesis.restarts();
-  r.faults.partitions = nemesis.partitions();
-  r.faults.lost_writes = cluster.lost_writes();
+  r.faults = nemesis.faults(cluster);
   r.trace_hash = trace.hash();
   r.trace = trace.lines();
   return r;
