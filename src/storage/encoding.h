@@ -37,4 +37,11 @@ std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
 // True if every byte of `bytes` is zero.
 bool all_zero(std::string_view bytes);
 
+// File names of the form <prefix><16 lower-case hex digits><suffix>, so that
+// names sort in numeric order (WAL segments, snapshot files).
+std::string hex_file_name(std::string_view prefix, std::uint64_t value, std::string_view suffix);
+// Parses such a name; false if `name` does not have exactly that form.
+bool parse_hex_file_name(std::string_view name, std::string_view prefix, std::string_view suffix,
+                         std::uint64_t* value);
+
 }  // namespace quorum::storage::encoding

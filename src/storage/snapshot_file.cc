@@ -1,7 +1,6 @@
 #include "storage/snapshot_file.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 
 #include "storage/encoding.h"
@@ -27,30 +26,11 @@ SnapshotStore::SnapshotStore(Disk& disk, SnapshotStoreOptions options)
 }
 
 std::string SnapshotStore::file_name(std::uint64_t index) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(index));
-  return std::string(kPrefix) + buf + std::string(kSuffix);
+  return encoding::hex_file_name(kPrefix, index, kSuffix);
 }
 
 bool SnapshotStore::parse_file_name(std::string_view name, std::uint64_t* index) {
-  if (name.size() != kPrefix.size() + 16 + kSuffix.size()) return false;
-  if (name.substr(0, kPrefix.size()) != kPrefix || name.substr(name.size() - kSuffix.size()) != kSuffix) {
-    return false;
-  }
-  std::uint64_t v = 0;
-  for (const char c : name.substr(kPrefix.size(), 16)) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    v = (v << 4) | static_cast<std::uint64_t>(d);
-  }
-  *index = v;
-  return true;
+  return encoding::parse_hex_file_name(name, kPrefix, kSuffix, index);
 }
 
 StorageResult<Snapshot> SnapshotStore::decode(std::string_view bytes, const std::string& name) {

@@ -1,7 +1,6 @@
 #include "storage/wal.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -222,35 +221,15 @@ StorageResult<SegmentScan> scan_segment(const std::string& name, std::string_vie
   return s;
 }
 
-std::string lsn_hex(std::uint64_t lsn) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(lsn));
-  return buf;
-}
-
 }  // namespace
 
-std::string Wal::segment_name(std::uint64_t first_lsn) { return "wal-" + lsn_hex(first_lsn) + ".log"; }
+std::string Wal::segment_name(std::uint64_t first_lsn) {
+  return encoding::hex_file_name("wal-", first_lsn, ".log");
+}
 
 bool Wal::parse_segment_name(std::string_view name, std::uint64_t* first_lsn) {
-  constexpr std::string_view kPrefix = "wal-", kSuffix = ".log";
-  if (name.size() != kPrefix.size() + 16 + kSuffix.size()) return false;
-  if (name.substr(0, kPrefix.size()) != kPrefix || name.substr(name.size() - kSuffix.size()) != kSuffix) {
-    return false;
-  }
   std::uint64_t v = 0;
-  for (const char c : name.substr(kPrefix.size(), 16)) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    v = (v << 4) | static_cast<std::uint64_t>(d);
-  }
-  if (v == 0) return false;
+  if (!encoding::parse_hex_file_name(name, "wal-", ".log", &v) || v == 0) return false;
   *first_lsn = v;
   return true;
 }
