@@ -317,6 +317,7 @@ StorageResult<Wal> Wal::open(Disk& disk, const WalOptions& options, const Replay
   }
   wal.next_lsn_ = found.empty() ? 1 : expected;
   wal.durable_lsn_ = wal.next_lsn_ - 1;
+  wal.written_lsn_ = wal.durable_lsn_;
   if (info_out) *info_out = std::move(info);
   return wal;
 }
@@ -367,15 +368,19 @@ StorageResult<Lsn> Wal::append(std::uint8_t type, std::string_view payload) {
   return Lsn{lsn};
 }
 
-Status Wal::write_and_sync(const Segment& seg, std::string_view bytes) {
+Status Wal::write_segment(Segment& seg, std::string_view bytes, bool sync_it) {
   const std::uint64_t offset = seg.end - bytes.size();
   if (auto st = disk_->write(seg.name, offset, bytes); !st) return fail(st.error());
+  if (!sync_it) {
+    tail_dirty_ = true;
+    return ok_status();
+  }
   if (auto st = disk_->sync(seg.name); !st) return fail(st.error());
   ++stats_.file_syncs;
   return ok_status();
 }
 
-Status Wal::sync() {
+Status Wal::write() {
   if (failed_) return make_error(ErrorKind::kFailed, "write-ahead log failed earlier; reopen it");
   if (pending_.empty()) return ok_status();
   const std::string_view all(pending_);
@@ -383,28 +388,27 @@ Status Wal::sync() {
   std::size_t batch_start = 0;      // first pending byte not yet written
   bool batch_in_new_segment = false;
   bool created = false;
-  std::uint64_t last_lsn_in_batch = 0;
 
   // Writes pending_[batch_start, pos) to the current segment (after a fresh
-  // header if the segment is new) and fdatasyncs it.
-  auto flush = [&]() -> Status {
+  // header if the segment is new); fdatasyncs it when `sync_it`.
+  auto flush = [&](bool sync_it) -> Status {
     Segment& seg = segments_.back();
     const std::string_view frames = all.substr(batch_start, pos - batch_start);
     if (batch_in_new_segment) {
       std::string buf = encode_segment_header(seg.first_lsn);
       buf.append(frames);
       seg.end = buf.size();
-      if (auto st = write_and_sync(seg, buf); !st) return st;
+      if (auto st = write_segment(seg, buf, sync_it); !st) return st;
     } else {
       seg.end += frames.size();
-      if (auto st = write_and_sync(seg, frames); !st) return st;
+      if (auto st = write_segment(seg, frames, sync_it); !st) return st;
     }
-    durable_lsn_ = last_lsn_in_batch;
     batch_start = pos;
     batch_in_new_segment = false;
     return ok_status();
   };
 
+  std::uint64_t last_lsn_in_batch = 0;
   while (pos < all.size()) {
     const std::size_t frame_bytes = kFrameHeaderBytes + get_u32(all.data() + pos);
     const std::uint64_t frame_lsn = get_u64(all.data() + pos + 9);
@@ -415,10 +419,17 @@ Status Wal::sync() {
             options_.segment_bytes;
     if (!fits) {
       // Roll over: the current segment is made durable before the next one
-      // exists, so only the last segment can ever have a torn tail.
+      // exists, so only the last segment can ever have a torn tail. That
+      // includes bytes an earlier write() left unsynced there.
       if (pos > batch_start) {
-        if (auto st = flush(); !st) return st;
+        if (auto st = flush(true); !st) return st;
+        durable_lsn_ = last_lsn_in_batch;
+      } else if (tail_dirty_) {
+        if (auto st = disk_->sync(segments_.back().name); !st) return fail(st.error());
+        ++stats_.file_syncs;
       }
+      if (tail_dirty_) durable_lsn_ = std::max(durable_lsn_, written_lsn_);
+      tail_dirty_ = false;
       const std::string name = segment_name(frame_lsn);
       if (auto st = disk_->create(name); !st) return fail(st.error());
       if (auto st = disk_->allocate(name, options_.segment_bytes); !st) return fail(st.error());
@@ -430,14 +441,30 @@ Status Wal::sync() {
     last_lsn_in_batch = frame_lsn;
     pos += frame_bytes;
   }
-  if (auto st = flush(); !st) return st;
+  // A new segment's header is synced with its first write: a later write()
+  // to it must never be able to land while the header is lost.
+  if (auto st = flush(created); !st) return st;
+  if (created) durable_lsn_ = last_lsn_in_batch;
   if (created) {
     if (auto st = disk_->sync_dir(); !st) return fail(st.error());
     ++stats_.dir_syncs;
   }
-  ++stats_.syncs;
-  durable_lsn_ = next_lsn_ - 1;
+  written_lsn_ = next_lsn_ - 1;
   pending_.clear();
+  return ok_status();
+}
+
+Status Wal::sync() {
+  if (failed_) return make_error(ErrorKind::kFailed, "write-ahead log failed earlier; reopen it");
+  if (pending_.empty() && !tail_dirty_) return ok_status();
+  if (auto st = write(); !st) return st;
+  if (tail_dirty_) {
+    if (auto st = disk_->sync(segments_.back().name); !st) return fail(st.error());
+    ++stats_.file_syncs;
+    tail_dirty_ = false;
+  }
+  ++stats_.syncs;
+  durable_lsn_ = written_lsn_;
   return ok_status();
 }
 

@@ -59,7 +59,13 @@
 // with zeros, written (header and frames in a single write), fdatasync'ed,
 // and the directory synced. Consequences recovery relies on:
 //   - every segment but the last is complete and durable;
-//   - the last segment holds at most one unsynced write, at its tail.
+//   - the last segment holds unsynced writes only at its tail, after its
+//     synced header.
+// write() is the first half of sync(): the same writes (and the same
+// fdatasyncs at a roll-over, plus one of the new segment with its header)
+// but none for the final write to the last segment, which stays unsynced
+// until sync(). Several write()s may precede a sync(); a crash may then lose
+// or tear them as one unsynced tail (cases b, c).
 // A failed write or fdatasync leaves the Wal failed: every later call returns
 // kFailed. (After a failed fdatasync the kernel may have dropped the dirty
 // pages and a retry can report success; the only safe course is to reopen
@@ -206,11 +212,17 @@ class Wal {
   // Makes every appended record durable: one write and one fdatasync per
   // segment touched (plus a directory sync after a roll-over).
   Status sync();
+  // The first half of sync(): writes the appended records to the last
+  // segment without fdatasync (a roll-over still syncs the segment it
+  // leaves, and the new one with its header). They are not durable and may be torn by a crash until sync().
+  // The simulator uses the gap between the two to crash mid-write.
+  Status write();
   // Removes whole segments all of whose records are below `lsn` (never the
   // last segment, which receives appends), then syncs the directory.
   Status truncate_prefix(Lsn lsn);
 
   Lsn durable_lsn() const { return Lsn{durable_lsn_}; }  // last record known durable
+  Lsn written_lsn() const { return Lsn{written_lsn_}; }  // last record handed to the disk
   Lsn last_lsn() const { return Lsn{next_lsn_ - 1}; }     // last record appended
   Lsn first_lsn() const;  // oldest record still stored (next LSN when there is none)
   bool failed() const { return failed_; }
@@ -231,7 +243,7 @@ class Wal {
 
   Wal(Disk& disk, const WalOptions& options) : disk_(&disk), options_(options) {}
 
-  Status write_and_sync(const Segment& seg, std::string_view bytes);
+  Status write_segment(Segment& seg, std::string_view bytes, bool sync_it);
   Status fail(Error e);
 
   Disk* disk_;
@@ -240,6 +252,8 @@ class Wal {
   std::string pending_;            // encoded frames appended since the last sync()
   std::uint64_t next_lsn_ = 1;
   std::uint64_t durable_lsn_ = 0;
+  std::uint64_t written_lsn_ = 0;  // written to the disk, durable or not
+  bool tail_dirty_ = false;        // the last segment has writes not yet fdatasync'ed
   bool failed_ = false;
   WalStats stats_;
 };

@@ -103,9 +103,11 @@ void run_seed(std::uint64_t seed, SimDiskOptions disk_options, CrashRunStats* to
         if (!lsn.ok()) break;  // failed after a power cut
         ASSERT_EQ(lsn.value().value(), model.size() + 1);
         model.push_back(WalRecord{lsn.value(), type, std::move(payload)});
-      } else if (op < 92) {
+      } else if (op < 82) {
         if (!wal.sync().ok()) break;
         durable = model.size();
+      } else if (op < 92) {
+        if (!wal.write().ok()) break;  // on the disk, not yet durable
       } else {
         const std::uint64_t t = prng.range(1, durable + 1);
         truncated_to = std::max(truncated_to, t);

@@ -122,6 +122,39 @@ TEST(WalBasics, AppendIsVolatileUntilSync) {
   EXPECT_EQ(o.records[0], (WalRecord{Lsn{1}, 1, "synced"}));
 }
 
+TEST(WalBasics, WriteWithoutSyncIsNotDurable) {
+  SimDiskOptions disk_options;
+  disk_options.torn_write_per_million = 1'000'000;  // every crash tears the last write
+  SimDisk disk(disk_options);
+  const WalOptions opts = small_options(4096, 256);
+  {
+    auto o = open_ok(disk, opts);
+    append_all(o.wal, {WalRecord{Lsn{1}, 1, "durable"}});
+    ASSERT_TRUE(o.wal.append(2, "written, never synced").ok());
+    ASSERT_TRUE(o.wal.write().ok());
+    EXPECT_EQ(o.wal.written_lsn(), Lsn{2});
+    EXPECT_EQ(o.wal.durable_lsn(), Lsn{1});
+    EXPECT_GT(disk.unsynced_ops(kSeg1), 0u);
+  }
+  disk.crash();
+  EXPECT_EQ(disk.stats().torn_writes, 1u);
+  {
+    auto o = open_ok(disk, opts);
+    // The torn record is cut (or, if the tear kept all of it, kept whole).
+    ASSERT_GE(o.records.size(), 1u);
+    EXPECT_EQ(o.records[0], (WalRecord{Lsn{1}, 1, "durable"}));
+    if (o.records.size() == 2) EXPECT_EQ(o.records[1], (WalRecord{Lsn{2}, 2, "written, never synced"}));
+    // write() then sync() makes it durable with one fdatasync.
+    ASSERT_TRUE(o.wal.append(3, "third").ok());
+    ASSERT_TRUE(o.wal.write().ok());
+    const auto syncs = o.wal.stats().file_syncs;
+    ASSERT_TRUE(o.wal.sync().ok());
+    EXPECT_EQ(o.wal.stats().file_syncs, syncs + 1);
+    EXPECT_EQ(o.wal.durable_lsn(), o.wal.last_lsn());
+    EXPECT_EQ(disk.unsynced_ops(kSeg1), 0u);
+  }
+}
+
 TEST(WalBasics, RecordLimits) {
   SimDisk disk;
   WalOptions opts = small_options(4096, 100);
