@@ -44,7 +44,8 @@ std::vector<Payload> richer_payloads() {
                           .commit = Slot{3},
                           .chosen = {{.slot = Slot{3}, .value = Batch{{"c"}}}},
                           .votes = {{.slot = Slot{4}, .ballot = B(1, 2), .value = {{"a", "bb"}}},
-                                    {.slot = Slot{5}, .ballot = B(1, 3), .value = {}}}},
+                                    {.slot = Slot{5}, .ballot = B(1, 3), .value = {}}},
+                          .compacted = Slot{2}},
       multipaxos::Accept{.ballot = B(2, 1),
                          .entries = {{.slot = Slot{6}, .value = Batch{{"put k v"}}},
                                      {.slot = Slot{7}, .value = Batch{}}},
@@ -53,6 +54,9 @@ std::vector<Payload> richer_payloads() {
       multipaxos::CatchUpReply{.chosen = {{.slot = Slot{1}, .value = Batch{{"x"}}},
                                           {.slot = Slot{2}, .value = Batch{{"y", "z"}}}},
                                .commit = Slot{2}},
+      multipaxos::SnapshotRequest{.index = Slot{40}, .offset = 1024},
+      multipaxos::SnapshotChunk{
+          .index = Slot{40}, .offset = 4, .total = 12, .data = "snapshot", .commit = Slot{41}},
   };
 }
 

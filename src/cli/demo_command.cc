@@ -44,8 +44,8 @@ int run_demo() {
   o.nodes = 5;
   o.network.delay_min_ticks = 1;
   o.network.delay_max_ticks = 3;
-  o.disk.latency_min_ticks = 1;
-  o.disk.latency_max_ticks = 1;
+  o.storage.sync_latency_min_ticks = 1;
+  o.storage.sync_latency_max_ticks = 1;
   sim::Trace trace(true);
   sim::PaxosCluster c(o, /*seed=*/7, &trace);
   std::size_t shown = trace.lines().size();

@@ -46,7 +46,9 @@ nlohmann::json faults_json(const sim::FaultCounts& f) {
   return {{"drops", f.drops},           {"partition_drops", f.partition_drops},
           {"duplicates", f.duplicates}, {"reorders", f.reorders},
           {"partitions", f.partitions}, {"crashes", f.crashes},
-          {"restarts", f.restarts},     {"lost_writes", f.lost_writes}};
+          {"restarts", f.restarts},     {"lost_writes", f.lost_writes},
+          {"torn_writes", f.torn_writes}, {"bit_flips", f.bit_flips},
+          {"corruptions_detected", f.corruptions_detected}};
 }
 
 // The end of a failing seed's trace: runs are deterministic, so the seed is
@@ -123,6 +125,8 @@ int run_sim(const SimArgs& a) {
                                    : static_cast<double>(b.messages_delivered) /
                                          static_cast<double>(b.commands_committed)},
         {"leader_changes", b.leader_changes},
+        {"snapshots_taken", b.snapshots_taken},
+        {"snapshots_installed", b.snapshots_installed},
         {"histories_checked", b.histories_checked},
         {"history_ops", b.history_ops},
         {"max_batch", a.max_batch},
@@ -142,17 +146,19 @@ int run_sim(const SimArgs& a) {
     if (b.commands_committed > 0) {
       std::cout << fmt::format(
           "  {} client histories proven linearizable ({} operations); {} commands committed, "
-          "{:.2f} messages per command; {} leader changes\n",
+          "{:.2f} messages per command; {} leader changes; {} snapshots taken, {} installed "
+          "from a peer\n",
           b.histories_checked, b.history_ops, b.commands_committed,
           static_cast<double>(b.messages_delivered) / static_cast<double>(b.commands_committed),
-          b.leader_changes);
+          b.leader_changes, b.snapshots_taken, b.snapshots_installed);
     }
     std::cout << fmt::format(
         "  faults: {} dropped, {} lost to partitions, {} duplicated, {} reordered, "
-        "{} partitions, {} crashes, {} restarts, {} unsynced writes lost\n"
+        "{} partitions, {} crashes, {} restarts, {} unsynced records lost, {} torn writes, "
+        "{} bit flips ({} refused at restart)\n"
         "  trace_hash={}  {:.2f}s ({:.0f} seeds/s, {} jobs)\n",
         f.drops, f.partition_drops, f.duplicates, f.reorders, f.partitions, f.crashes, f.restarts,
-        f.lost_writes, sim::hex64(b.trace_hash), b.elapsed_seconds, seeds_per_sec, jobs);
+        f.lost_writes, f.torn_writes, f.bit_flips, f.corruptions_detected, sim::hex64(b.trace_hash), b.elapsed_seconds, seeds_per_sec, jobs);
   }
   return b.violations == 0 ? 0 : 1;
 }

@@ -6,9 +6,12 @@
 
 #include "core/node_set.h"
 #include "core/proto/wire.pb.h"
+#include "core/wire_convert.h"
 
 namespace quorum {
 namespace {
+
+using namespace wire_convert;  // NOLINT: the conversions are this file's vocabulary
 
 constexpr char kMagic[4] = {'Q', 'R', 'M', 'P'};
 
@@ -31,20 +34,7 @@ std::uint32_t frame_crc(const char* header, std::string_view body) {
 
 // ---- struct -> protobuf ----------------------------------------------------
 
-void to_wire(const Ballot& b, wire::Ballot* out) {
-  out->set_round(b.round);
-  out->set_node(b.node.value());
-}
-
-void to_wire(const multipaxos::Batch& b, wire::MpBatch* out) {
-  for (const Value& c : b.commands) out->add_commands(c);
-}
-void to_wire(const multipaxos::SlotValue& e, wire::MpSlotValue* out) {
-  out->set_slot(e.slot.value());
-  to_wire(e.value, out->mutable_value());
-}
-
-void to_wire(const Payload& payload, wire::Envelope* out) {
+void payload_to_wire(const Payload& payload, wire::Envelope* out) {
   std::visit(Overloaded{
                  [&](const paxos::Prepare& m) { to_wire(m.ballot, out->mutable_paxos_prepare()->mutable_ballot()); },
                  [&](const paxos::Promise& m) {
@@ -82,12 +72,8 @@ void to_wire(const Payload& payload, wire::Envelope* out) {
                    to_wire(m.ballot, w->mutable_ballot());
                    w->set_commit(m.commit.value());
                    for (const auto& e : m.chosen) to_wire(e, w->add_chosen());
-                   for (const auto& v : m.votes) {
-                     auto* wv = w->add_votes();
-                     wv->set_slot(v.slot.value());
-                     to_wire(v.ballot, wv->mutable_ballot());
-                     to_wire(v.value, wv->mutable_value());
-                   }
+                   for (const auto& v : m.votes) to_wire(v, w->add_votes());
+                   w->set_compacted(m.compacted.value());
                  },
                  [&](const multipaxos::Accept& m) {
                    auto* w = out->mutable_mp_accept();
@@ -124,55 +110,24 @@ void to_wire(const Payload& payload, wire::Envelope* out) {
                    for (const auto& e : m.chosen) to_wire(e, w->add_chosen());
                    w->set_commit(m.commit.value());
                  },
+                 [&](const multipaxos::SnapshotRequest& m) {
+                   auto* w = out->mutable_mp_snapshot_request();
+                   w->set_index(m.index.value());
+                   w->set_offset(m.offset);
+                 },
+                 [&](const multipaxos::SnapshotChunk& m) {
+                   auto* w = out->mutable_mp_snapshot_chunk();
+                   w->set_index(m.index.value());
+                   w->set_offset(m.offset);
+                   w->set_total(m.total);
+                   w->set_data(m.data);
+                   w->set_commit(m.commit.value());
+                 },
              },
              payload);
 }
 
 // ---- protobuf -> struct, with validation -------------------------------------
-
-struct Invalid {
-  std::string why;
-};
-
-bool valid_node(std::uint32_t id) { return id >= 1 && id <= kMaxNodes; }
-
-Ballot from_wire(const wire::Ballot& b) {
-  // Node 0 is only valid in the zero ballot.
-  if (b.node() == 0 && b.round() != 0) throw Invalid{"ballot with round but no node"};
-  if (b.node() != 0 && !valid_node(b.node())) throw Invalid{"ballot node id out of range"};
-  return Ballot{b.round(), NodeId{b.node()}};
-}
-
-Value value_from_wire(const std::string& v) {
-  if (v.size() > limits::kMaxValueBytes) throw Invalid{"value larger than the limit"};
-  return v;
-}
-
-// Bounds on repeated fields, so a hostile frame cannot make a core iterate
-// over millions of entries (the frame size bounds bytes, not elements).
-constexpr int kMaxCommandsPerBatch = 1 << 16;
-constexpr int kMaxEntriesPerMessage = 1 << 16;
-
-multipaxos::Batch batch_from_wire(const wire::MpBatch& b) {
-  if (b.commands_size() > kMaxCommandsPerBatch) throw Invalid{"batch has too many commands"};
-  multipaxos::Batch out;
-  out.commands.reserve(static_cast<std::size_t>(b.commands_size()));
-  for (const std::string& c : b.commands()) out.commands.push_back(value_from_wire(c));
-  return out;
-}
-
-template <typename Repeated>
-void check_count(const Repeated& r) {
-  if (r.size() > kMaxEntriesPerMessage) throw Invalid{"too many entries in one message"};
-}
-
-std::vector<multipaxos::SlotValue> slot_values_from_wire(
-    const google::protobuf::RepeatedPtrField<wire::MpSlotValue>& r) {
-  check_count(r);
-  std::vector<multipaxos::SlotValue> out;
-  for (const auto& e : r) out.push_back({Slot{e.slot()}, batch_from_wire(e.value())});
-  return out;
-}
 
 Payload payload_from_wire(const wire::Envelope& w) {
   switch (w.payload_case()) {
@@ -201,12 +156,8 @@ Payload payload_from_wire(const wire::Envelope& w) {
       return multipaxos::Prepare{from_wire(w.mp_prepare().ballot()), Slot{w.mp_prepare().from_slot()}};
     case wire::Envelope::kMpPromise: {
       const auto& m = w.mp_promise();
-      check_count(m.votes());
-      multipaxos::Promise p{from_wire(m.ballot()), Slot{m.commit()}, slot_values_from_wire(m.chosen()), {}};
-      for (const auto& v : m.votes()) {
-        p.votes.push_back({Slot{v.slot()}, from_wire(v.ballot()), batch_from_wire(v.value())});
-      }
-      return p;
+      return multipaxos::Promise{from_wire(m.ballot()), Slot{m.commit()}, slot_values_from_wire(m.chosen()),
+                                 slot_votes_from_wire(m.votes()), Slot{m.compacted()}};
     }
     case wire::Envelope::kMpAccept: {
       const auto& m = w.mp_accept();
@@ -232,6 +183,18 @@ Payload payload_from_wire(const wire::Envelope& w) {
     case wire::Envelope::kMpCatchUpReply:
       return multipaxos::CatchUpReply{slot_values_from_wire(w.mp_catch_up_reply().chosen()),
                                       Slot{w.mp_catch_up_reply().commit()}};
+    case wire::Envelope::kMpSnapshotRequest:
+      return multipaxos::SnapshotRequest{Slot{w.mp_snapshot_request().index()},
+                                         w.mp_snapshot_request().offset()};
+    case wire::Envelope::kMpSnapshotChunk: {
+      const auto& m = w.mp_snapshot_chunk();
+      if (m.data().size() > limits::kMaxSnapshotChunkBytes) throw Invalid{"snapshot chunk larger than the limit"};
+      if (m.total() > limits::kMaxSnapshotBytes) throw Invalid{"snapshot larger than the limit"};
+      if (m.offset() > m.total() || m.data().size() > m.total() - m.offset()) {
+        throw Invalid{"snapshot chunk outside the snapshot"};
+      }
+      return multipaxos::SnapshotChunk{Slot{m.index()}, m.offset(), m.total(), m.data(), Slot{m.commit()}};
+    }
     case wire::Envelope::PAYLOAD_NOT_SET:
       break;
   }
@@ -257,7 +220,7 @@ std::string encode_frame(const Envelope& envelope) {
   wire::Envelope w;
   w.set_from(envelope.from.value());
   w.set_to(envelope.to.value());
-  to_wire(envelope.payload, &w);
+  payload_to_wire(envelope.payload, &w);
   // Run the decoder's own field checks, so that what quorum sends and what it
   // accepts cannot drift apart.
   QUORUM_ASSERT(valid_node(w.from()) && valid_node(w.to()),

@@ -29,6 +29,8 @@ const char* payload_name(const Payload& p) {
                         [](const multipaxos::HeartbeatReply&) { return "HeartbeatReply"; },
                         [](const multipaxos::CatchUpRequest&) { return "CatchUpRequest"; },
                         [](const multipaxos::CatchUpReply&) { return "CatchUpReply"; },
+                        [](const multipaxos::SnapshotRequest&) { return "SnapshotRequest"; },
+                        [](const multipaxos::SnapshotChunk&) { return "SnapshotChunk"; },
                     },
                     p);
 }
@@ -61,7 +63,8 @@ std::string describe(const Envelope& e) {
           [](const multipaxos::Promise& m) {
             return "Promise(" + m.ballot.to_string() + ", commit=" + m.commit.to_string() +
                    ", chosen=" + std::to_string(m.chosen.size()) +
-                   ", votes=" + std::to_string(m.votes.size()) + ")";
+                   ", votes=" + std::to_string(m.votes.size()) +
+                   (m.compacted.value() != 0 ? ", compacted=" + m.compacted.to_string() : "") + ")";
           },
           [](const multipaxos::Accept& m) {
             std::string slots;
@@ -93,6 +96,14 @@ std::string describe(const Envelope& e) {
           [](const multipaxos::CatchUpReply& m) {
             return "CatchUpReply(" + std::to_string(m.chosen.size()) + " slots, commit=" +
                    m.commit.to_string() + ")";
+          },
+          [](const multipaxos::SnapshotRequest& m) {
+            return "SnapshotRequest(index=" + m.index.to_string() + ", offset=" + std::to_string(m.offset) + ")";
+          },
+          [](const multipaxos::SnapshotChunk& m) {
+            return "SnapshotChunk(index=" + m.index.to_string() + ", bytes " + std::to_string(m.offset) + ".." +
+                   std::to_string(m.offset + m.data.size()) + " of " + std::to_string(m.total) +
+                   ", commit=" + m.commit.to_string() + ")";
           },
       },
       e.payload);

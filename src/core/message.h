@@ -19,7 +19,8 @@ using Payload = std::variant<
     // Multi-Paxos
     multipaxos::Prepare, multipaxos::Promise, multipaxos::Accept, multipaxos::Accepted,
     multipaxos::Nack, multipaxos::Heartbeat, multipaxos::HeartbeatReply,
-    multipaxos::CatchUpRequest, multipaxos::CatchUpReply>;
+    multipaxos::CatchUpRequest, multipaxos::CatchUpReply, multipaxos::SnapshotRequest,
+    multipaxos::SnapshotChunk>;
 
 struct Envelope {
   NodeId from;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/ballot.h"
@@ -44,11 +45,17 @@ struct Prepare {
 // Everything the sender knows about the slots from `from_slot` on: the values
 // it knows are chosen, and its votes in the others. A new leader therefore
 // needs nothing else from anyone to take over those slots.
+//
+// A sender that compacted its log reports only slots above `compacted`: the
+// ones at or below are chosen, but their values live in its snapshot. A
+// candidate whose commit index is below that cannot take over (it would not
+// know those values) and fetches the snapshot instead.
 struct Promise {
   Ballot ballot;
   Slot commit;                     // the sender's commit index
   std::vector<SlotValue> chosen;   // slots >= from_slot known chosen
   std::vector<SlotVote> votes;     // other slots >= from_slot the sender voted in
+  Slot compacted;                  // the sender's snapshot covers every slot <= this
   bool operator==(const Promise&) const = default;
 };
 struct Accept {
@@ -86,6 +93,24 @@ struct CatchUpReply {
   std::vector<SlotValue> chosen;  // contiguous chosen slots from the request's from_slot
   Slot commit;                    // the sender's commit index
   bool operator==(const CatchUpReply&) const = default;
+};
+// Snapshot transfer, for a replica that needs slots its peer has compacted
+// away: the peer answers a CatchUpRequest below its snapshot with the first
+// chunk, and the receiver pulls the rest one chunk at a time (so a slow or
+// lossy link never has more than one chunk in flight). A peer that has
+// moved to a newer snapshot answers with that one from offset 0.
+struct SnapshotRequest {
+  Slot index;           // the snapshot being fetched (its last included slot)
+  std::uint64_t offset; // the first byte still missing
+  bool operator==(const SnapshotRequest&) const = default;
+};
+struct SnapshotChunk {
+  Slot index;           // last slot the snapshot covers
+  std::uint64_t offset; // of `data` within the snapshot
+  std::uint64_t total;  // snapshot size in bytes
+  std::string data;
+  Slot commit;          // the sender's commit index
+  bool operator==(const SnapshotChunk&) const = default;
 };
 
 }  // namespace quorum::multipaxos

@@ -34,6 +34,8 @@ struct Limits {
   std::uint32_t max_batch_bytes = 1 << 20;  // bytes of commands in one slot
   std::uint32_t max_pending_commands = 8192;  // queued on the leader
   std::uint32_t max_entries_per_message = 64;  // slots in one Accept / CatchUpReply
+  std::uint32_t snapshot_chunk_bytes = 1 << 20;  // snapshot bytes in one message
+  std::uint64_t max_snapshot_bytes = 1ULL << 30;  // a larger snapshot is not received
 };
 
 // Deliberately broken variants (quorum sim --break NAME).

@@ -12,7 +12,15 @@ void DurableState::apply(const Record& r) {
                  [&](const AcceptRecord& a) {
                    promised = std::max(promised, a.ballot);
                    for (const SlotValue& e : a.entries) {
-                     accepted[e.slot] = SlotVote{e.slot, a.ballot, e.value};
+                     if (e.slot > compacted) accepted[e.slot] = SlotVote{e.slot, a.ballot, e.value};
+                   }
+                 },
+                 [&](const CompactRecord& c) {
+                   promised = std::max(promised, c.promised);
+                   compacted = std::max(compacted, c.compacted);
+                   accepted.erase(accepted.begin(), accepted.upper_bound(compacted));
+                   for (const SlotVote& v : c.votes) {
+                     if (v.slot > compacted) accepted[v.slot] = v;
                    }
                  },
              },

@@ -1,7 +1,8 @@
 // What a Multi-Paxos replica must remember across a crash, as the records it
-// appends to durable storage: its promise, and every slot it accepted.
-// Recovery replays them in order. (What was chosen and applied need not be
-// durable here: it is learned again from peers.)
+// appends to durable storage (core/records.h): its promise, every slot it
+// accepted, and how far a durable snapshot lets it forget. Recovery replays
+// them in order. (What was chosen and applied need not be durable here: it
+// is in the snapshot or learned again from peers.)
 #pragma once
 
 #include <cstdint>
@@ -10,20 +11,9 @@
 #include <vector>
 
 #include "core/multipaxos_messages.h"
+#include "core/records.h"
 
 namespace quorum::multipaxos {
-
-struct PromiseRecord {
-  Ballot ballot;
-  bool operator==(const PromiseRecord&) const = default;
-};
-// Accepting also raises the promise to `ballot`.
-struct AcceptRecord {
-  Ballot ballot;
-  std::vector<SlotValue> entries;
-  bool operator==(const AcceptRecord&) const = default;
-};
-using Record = std::variant<PromiseRecord, AcceptRecord>;
 
 struct Write {
   std::uint64_t seq;
@@ -33,7 +23,8 @@ struct Write {
 // The acceptor state rebuilt from the records.
 struct DurableState {
   Ballot promised;
-  std::map<Slot, SlotVote> accepted;
+  std::map<Slot, SlotVote> accepted;  // slots above `compacted` only
+  Slot compacted{0};                  // a durable snapshot covers every slot <= this
 
   void apply(const Record& r);
 };

@@ -11,7 +11,7 @@ std::size_t batch_bytes(const Value& v) { return v.size(); }
 
 }  // namespace
 
-Replica::Replica(Config config, const DurableState& recovered)
+Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot)
     : config_(std::move(config)),
       prng_(config_.seed),
       role_(Following{kNoNode, 0}),
@@ -19,7 +19,14 @@ Replica::Replica(Config config, const DurableState& recovered)
       highest_seen_(recovered.promised),
       peer_commit_(kMaxNodes, Slot{0}) {
   QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "replica is not a member");
-  for (const auto& [slot, vote] : recovered.accepted) log_[slot].vote = vote;
+  QUORUM_ASSERT(recovered.compacted <= snapshot.index,
+                "the log was compacted past the snapshot it was given");
+  QUORUM_ASSERT(snapshot.index == Slot{0} || snapshot.bytes != nullptr, "a snapshot index without bytes");
+  commit_ = applied_ = compacted_ = snapshot.index;
+  snapshot_ = std::move(snapshot.bytes);
+  for (const auto& [slot, vote] : recovered.accepted) {
+    if (slot > compacted_) log_[slot].vote = vote;
+  }
   std::get<Following>(role_).election_ticks_left = random_election_timeout();
   check_invariants();
 }
@@ -98,6 +105,8 @@ void Replica::step(const Envelope& m) {
                  [&](const HeartbeatReply& h) { on_heartbeat_reply(m.from, h); },
                  [&](const CatchUpRequest& c) { on_catchup_request(m.from, c); },
                  [&](const CatchUpReply& c) { on_catchup_reply(m.from, c); },
+                 [&](const SnapshotRequest& r) { on_snapshot_request(m.from, r); },
+                 [&](const SnapshotChunk& c) { on_snapshot_chunk(m.from, c); },
                  [&](const auto&) { /* another protocol's message: not for us */ },
              },
              m.payload);
@@ -142,12 +151,20 @@ void Replica::tick() {
 void Replica::on_prepare(NodeId from, const Prepare& m) {
   observe(m.ballot);
   if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.from_slot <= compacted_ && from != config_.self) {
+    // The candidate lacks slots we only have in a snapshot, so it could not
+    // take over. Promising would still depose the current leader; declining
+    // is always safe. Send it the snapshot instead.
+    return send_snapshot_chunk(from, 0);
+  }
   if (m.ballot > promised_) {
     promised_ = m.ballot;
     persist(PromiseRecord{m.ballot});
     if (m.ballot.node != config_.self) follow(m.ballot.node);
   }
-  Promise p{m.ballot, commit_, {}, {}};
+  // Slots at or below compacted_ are chosen and only in the snapshot; the
+  // candidate learns that from `compacted` (and stands down if it lags).
+  Promise p{m.ballot, commit_, {}, {}, compacted_};
   for (auto it = log_.lower_bound(m.from_slot); it != log_.end(); ++it) {
     if (it->second.chosen) {
       p.chosen.push_back(SlotValue{it->first, *it->second.chosen});
@@ -167,6 +184,12 @@ void Replica::on_accept(NodeId from, const Accept& m) {
   Accepted reply{m.ballot, {}, commit_};
   AcceptRecord record{m.ballot, {}};
   for (const SlotValue& e : m.entries) {
+    if (e.slot <= compacted_) {
+      // Chosen long ago, so this is the chosen value (Consistency): ack it,
+      // there is nothing left to vote on.
+      reply.slots.push_back(e.slot);
+      continue;
+    }
     SlotState& s = log_[e.slot];
     if (s.chosen) {
       // Consistency: a ballot above the one that chose a slot carries the
@@ -243,8 +266,15 @@ void Replica::start_election() {
 void Replica::on_promise(NodeId from, const Promise& m) {
   auto* c = std::get_if<Campaigning>(&role_);
   if (c == nullptr || m.ballot != c->ballot) return;
-  c->promised.insert(from);
   note_peer_commit(from, m.commit);
+  if (m.compacted > commit_) {
+    // The peer forgot slots we do not know: we could not re-propose them.
+    // Catch up from a snapshot first; someone more current can lead.
+    role_ = Following{kNoNode, random_election_timeout()};
+    maybe_catch_up(true);
+    return;
+  }
+  c->promised.insert(from);
   for (const SlotValue& e : m.chosen) c->chosen.emplace(e.slot, e.value);
   for (const SlotVote& v : m.votes) {
     QUORUM_INVARIANT("PromiseIntegrity", v.ballot < m.ballot,
@@ -400,6 +430,7 @@ void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit) {
 }
 
 void Replica::mark_chosen(Slot slot, const Batch& v) {
+  if (slot <= compacted_) return;  // in the snapshot already
   SlotState& s = log_[slot];
   if (s.chosen) {
     QUORUM_INVARIANT("Agreement", *s.chosen == v,
@@ -445,11 +476,17 @@ void Replica::maybe_catch_up(bool now) {
     best = leader;
   }
   if (best == kNoNode) return;
-  send_now(best, CatchUpRequest{next(commit_)});
+  if (incoming_) {
+    // Resume a snapshot transfer (a lost chunk, or its sender went away).
+    send_now(best, SnapshotRequest{incoming_->index, incoming_->bytes.size()});
+  } else {
+    send_now(best, CatchUpRequest{next(commit_)});
+  }
   catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
 }
 
 void Replica::on_catchup_request(NodeId from, const CatchUpRequest& m) {
+  if (m.from_slot <= compacted_) return send_snapshot_chunk(from, 0);
   CatchUpReply r{{}, commit_};
   for (std::uint64_t s = m.from_slot.value();
        s <= commit_.value() && r.chosen.size() < config_.limits.max_entries_per_message; ++s) {
@@ -468,7 +505,79 @@ void Replica::on_catchup_reply(NodeId from, const CatchUpReply& m) {
   if (!m.chosen.empty()) maybe_catch_up(true);
 }
 
+// ---------------------------------------------------------------- snapshots
+
+void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
+  QUORUM_ASSERT(upto <= applied_, "compacting slots that were not applied");
+  QUORUM_ASSERT(upto >= compacted_, "compacting to before the last compaction");
+  QUORUM_ASSERT(snapshot != nullptr, "compacting without a snapshot");
+  compacted_ = upto;
+  snapshot_ = std::move(snapshot);
+  log_.erase(log_.begin(), log_.upper_bound(upto));
+  // Restate the promise and every remaining vote after the compaction point,
+  // a bounded number of votes per record.
+  std::vector<SlotVote> votes;
+  for (const auto& [slot, st] : log_) {
+    if (st.vote) votes.push_back(*st.vote);
+  }
+  const std::size_t per_record = config_.limits.max_entries_per_message;
+  std::size_t i = 0;
+  do {
+    CompactRecord r{promised_, upto, {}};
+    for (; i < votes.size() && r.votes.size() < per_record; ++i) r.votes.push_back(std::move(votes[i]));
+    persist(std::move(r));
+  } while (i < votes.size());
+  check_invariants();
+}
+
+void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
+  QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
+  const std::uint64_t total = snapshot_->size();
+  if (offset > total) return;
+  const std::uint64_t n = std::min<std::uint64_t>(config_.limits.snapshot_chunk_bytes, total - offset);
+  send_now(to, SnapshotChunk{compacted_, offset, total, snapshot_->substr(offset, n), commit_});
+}
+
+void Replica::on_snapshot_request(NodeId from, const SnapshotRequest& m) {
+  if (snapshot_ == nullptr) return;
+  // A newer snapshot replaces the one being fetched: start it from the top.
+  send_snapshot_chunk(from, m.index == compacted_ ? m.offset : 0);
+}
+
+void Replica::on_snapshot_chunk(NodeId from, const SnapshotChunk& m) {
+  note_peer_commit(from, m.commit);
+  if (m.index <= commit_ || m.total > config_.limits.max_snapshot_bytes || m.total == 0) return;
+  if (!incoming_ || incoming_->index != m.index) {
+    if (m.offset != 0) return;  // the middle of a snapshot we never started
+    incoming_ = Incoming{m.index, m.total, {}};
+  }
+  Incoming& in = *incoming_;
+  if (m.total != in.total || m.offset != in.bytes.size()) return;  // duplicate or stale
+  in.bytes += m.data;
+  if (in.bytes.size() == in.total) return install_snapshot();
+  send_now(from, SnapshotRequest{in.index, in.bytes.size()});
+  catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
+}
+
+void Replica::install_snapshot() {
+  Incoming in = std::move(*incoming_);
+  incoming_.reset();
+  if (!std::holds_alternative<Following>(role_)) step_down();
+  // Slots already handed out as committed are all below the snapshot, which
+  // replaces their effect; the harness restores it before `committed`.
+  out_.committed.clear();
+  log_.erase(log_.begin(), log_.upper_bound(in.index));
+  commit_ = applied_ = compacted_ = in.index;
+  snapshot_ = std::make_shared<const std::string>(std::move(in.bytes));
+  out_.snapshot = SnapshotInstall{in.index, snapshot_};
+  // Slots above the snapshot may already be known chosen.
+  advance_commit();
+  maybe_catch_up(true);
+}
+
 void Replica::check_invariants() const {
+  QUORUM_INVARIANT("CompactedPrefix", compacted_ <= commit_ && (log_.empty() || log_.begin()->first > compacted_),
+                   "the log holds a slot its snapshot covers, or the snapshot is ahead of the commit index");
   for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) {
     if (it->second.vote) {
       QUORUM_INVARIANT("PromiseIntegrity", it->second.vote->ballot <= promised_,

@@ -15,6 +15,11 @@
 //  - A leader that hears from no quorum for `leader_lease_ticks` steps down;
 //    so does one that sees a higher ballot. Heartbeats and their replies never
 //    wait for the disk, so slow persistence does not cause elections.
+//  - Compaction: once the harness has made a snapshot of the applied state
+//    durable it calls compact(); the replica forgets the slots it covers and
+//    logs a CompactRecord so the write-ahead log can be truncated. A peer that
+//    needs a forgotten slot receives the snapshot instead, in chunks
+//    (Output::snapshot on the receiving side, applied before `committed`).
 //
 // Durability contract as in paxos::Node: writes are made durable in order and
 // acknowledged; Promises and Accepteds are held inside until then.
@@ -23,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -38,8 +44,23 @@
 
 namespace quorum::multipaxos {
 
+// A snapshot received from a peer: the harness restores its state machine
+// from `bytes` (the state after every slot <= index), makes it durable, and
+// then calls compact(index, bytes).
+struct SnapshotInstall {
+  Slot index;
+  std::shared_ptr<const std::string> bytes;
+};
+
+// A snapshot this replica already has (from its own disk at restart).
+struct RecoveredSnapshot {
+  Slot index{0};
+  std::shared_ptr<const std::string> bytes;
+};
+
 struct Output {
   std::vector<Write> writes;
+  std::optional<SnapshotInstall> snapshot;  // apply before `committed`
   std::vector<Envelope> messages;     // safe to send now
   std::vector<SlotValue> committed;   // apply in this order
   std::vector<Value> dropped;         // queued commands a deposed leader never proposed
@@ -56,13 +77,20 @@ struct SubmitResult {
 
 class Replica {
  public:
-  Replica(Config config, const DurableState& recovered);
+  // `recovered.compacted` must not exceed `snapshot.index`: the log may only
+  // forget what a durable snapshot covers.
+  Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot = {});
 
   void step(const Envelope& m);
   void tick();
   SubmitResult submit(Value command);
   void on_durable(std::uint64_t seq);
   Output take_output();
+  // The harness made a snapshot durable: the state after every slot <= upto
+  // (upto <= the last slot output as committed). The replica forgets those
+  // slots, serves `snapshot` to peers that need them, and emits the
+  // CompactRecords after which the write-ahead log may be truncated.
+  void compact(Slot upto, std::shared_ptr<const std::string> snapshot);
 
   // ---- introspection (status pages, simulator checks) ----
   NodeId id() const { return config_.self; }
@@ -71,6 +99,8 @@ class Replica {
   NodeId leader_hint() const;
   Ballot promised() const { return promised_; }
   Slot commit_index() const { return commit_; }
+  Slot compacted() const { return compacted_; }
+  std::size_t log_entries() const { return log_.size(); }
   Slot last_slot() const { return log_.empty() ? commit_ : std::max(commit_, log_.rbegin()->first); }
   std::optional<Batch> chosen(Slot s) const;
   std::size_t pending_commands() const;
@@ -124,6 +154,10 @@ class Replica {
   // learner
   void on_catchup_request(NodeId from, const CatchUpRequest& m);
   void on_catchup_reply(NodeId from, const CatchUpReply& m);
+  void on_snapshot_request(NodeId from, const SnapshotRequest& m);
+  void on_snapshot_chunk(NodeId from, const SnapshotChunk& m);
+  void send_snapshot_chunk(NodeId to, std::uint64_t offset);
+  void install_snapshot();
 
   void start_election();
   void become_leader(Campaigning& c);
@@ -156,6 +190,14 @@ class Replica {
   std::map<Slot, SlotState> log_;
   Slot commit_{0};   // every slot <= commit_ is chosen and known here
   Slot applied_{0};  // every slot <= applied_ has been output as committed
+  Slot compacted_{0};  // slots <= compacted_ are in snapshot_, not in log_
+  std::shared_ptr<const std::string> snapshot_;
+  struct Incoming {  // a snapshot being received
+    Slot index;
+    std::uint64_t total = 0;
+    std::string bytes;
+  };
+  std::optional<Incoming> incoming_;
   std::vector<Slot> peer_commit_;  // per node id - 1: the highest commit index heard
   std::uint32_t catchup_ticks_left_ = 0;
 

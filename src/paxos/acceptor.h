@@ -8,7 +8,7 @@
 
 #include "core/message.h"
 #include "paxos/config.h"
-#include "paxos/state.h"
+#include "core/records.h"
 
 namespace quorum::paxos {
 

@@ -26,7 +26,7 @@
 #include "paxos/config.h"
 #include "paxos/learner.h"
 #include "paxos/proposer.h"
-#include "paxos/state.h"
+#include "core/records.h"
 
 namespace quorum::paxos {
 

@@ -14,7 +14,10 @@ struct FaultCounts {
   std::uint64_t partitions = 0;       // partitions started (symmetric or one-way)
   std::uint64_t crashes = 0;
   std::uint64_t restarts = 0;
-  std::uint64_t lost_writes = 0;      // unsynced writes a crash threw away
+  std::uint64_t lost_writes = 0;      // unsynced log records a crash threw away
+  std::uint64_t torn_writes = 0;      // unsynced log writes a crash tore (a prefix landed)
+  std::uint64_t bit_flips = 0;        // durable log records damaged on a stopped replica
+  std::uint64_t corruptions_detected = 0;  // restarts the log's recovery refused
 
   FaultCounts& operator+=(const FaultCounts& o) {
     drops += o.drops;
@@ -25,6 +28,9 @@ struct FaultCounts {
     crashes += o.crashes;
     restarts += o.restarts;
     lost_writes += o.lost_writes;
+    torn_writes += o.torn_writes;
+    bit_flips += o.bit_flips;
+    corruptions_detected += o.corruptions_detected;
     return *this;
   }
 };

@@ -1,5 +1,6 @@
 #include "sim/multipaxos_cluster.h"
 
+#include "core/record_codec.h"
 #include "smr/kv_store.h"
 
 namespace quorum::sim {
@@ -12,6 +13,7 @@ MultiPaxosCluster::MultiPaxosCluster(const MultiPaxosClusterOptions& options, st
       network_(options.replicas, options.network, prng_.fork()),
       slots_(options.replicas) {
   QUORUM_ASSERT(options.replicas >= 1 && options.replicas <= kMaxNodes, "cluster size out of range");
+  for (ReplicaSlot& s : slots_) s.storage = std::make_unique<SimStorage>(options_.storage, prng_.fork());
   for (std::uint32_t i = 1; i <= options.replicas; ++i) restart(NodeId{i});
 }
 
@@ -24,34 +26,87 @@ const MultiPaxosCluster::ReplicaSlot& MultiPaxosCluster::slot(NodeId id) const {
   return slots_[id.value() - 1];
 }
 
+std::uint64_t MultiPaxosCluster::lost_writes() const {
+  std::uint64_t n = 0;
+  for (const ReplicaSlot& s : slots_) n += s.storage->lost_records();
+  return n;
+}
+
+std::uint64_t MultiPaxosCluster::torn_writes() const {
+  std::uint64_t n = 0;
+  for (const ReplicaSlot& s : slots_) n += s.storage->disk_stats().torn_writes;
+  return n;
+}
+
 void MultiPaxosCluster::crash(NodeId id) {
   ReplicaSlot& s = slot(id);
   if (!s.replica) return;
-  lost_writes_ += s.disk_queue.size();
-  s.disk_queue.clear();
+  s.storage->crash();
   s.replica.reset();
   s.executor.reset();
   s.waiting.clear();
   record("crash " + id.to_string());
 }
 
+bool MultiPaxosCluster::corrupt_disk(NodeId id) {
+  ReplicaSlot& s = slot(id);
+  if (s.replica || s.failed) return false;
+  bool done = s.storage->corrupt_durable_record(prng_);
+  if (done) record("bit flip in a durable log record of " + id.to_string());
+  return done;
+}
+
 void MultiPaxosCluster::restart(NodeId id) {
   ReplicaSlot& s = slot(id);
-  if (s.replica) return;
+  if (s.replica || s.failed) return;
+  auto opened = s.storage->open();
+  if (!opened.ok()) {
+    // The real recovery refused the disk. Restarting would mean forgetting
+    // promises and votes; the replica stays down (an operator's job now).
+    QUORUM_INVARIANT("UndetectedCorruption", opened.error().kind == storage::ErrorKind::kCorruption,
+                     "recovery failed without reporting corruption: " + opened.error().to_string());
+    s.failed = true;
+    ++corruptions_detected_;
+    record("start " + id.to_string() + " refused: " + opened.error().to_string());
+    return;
+  }
   multipaxos::DurableState recovered;
-  for (const auto& r : s.disk) recovered.apply(r);
+  for (const storage::WalRecord& r : opened.value().records) {
+    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(RecordType::kMultiPaxos),
+                     "a record of another protocol in the log");
+    auto rec = decode_multipaxos_record(r.payload);
+    QUORUM_INVARIANT("RecordDecodes", rec.ok(), rec.ok() ? "" : rec.error());
+    recovered.apply(rec.value());
+  }
+  s.executor = std::make_unique<smr::Executor>(std::make_unique<smr::KvStore>());
+  s.applied_slots = 0;
+  s.bytes_since_snapshot = 0;
+  multipaxos::RecoveredSnapshot snap;
+  if (const auto& file = opened.value().snapshot) {
+    auto restored = s.executor->restore(file->data);
+    QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
+    snap = {Slot{file->last_included_index}, std::make_shared<const std::string>(file->data)};
+    s.applied_slots = file->last_included_index;
+    check_digest(id, s);
+  }
+  s.snapshot_slot = snap.index.value();
+  QUORUM_INVARIANT("SnapshotCoversLog", recovered.compacted <= snap.index,
+                   "the log was compacted to slot " + recovered.compacted.to_string() +
+                       " but the newest snapshot covers only " + snap.index.to_string());
   NodeSet members = NodeSet::first_n(options_.replicas);
   multipaxos::Config config{id, QuorumSystem::majority(members), options_.timing, options_.limits,
                             options_.bugs, prng_.fork()};
-  s.replica = std::make_unique<multipaxos::Replica>(config, recovered);
-  s.executor = std::make_unique<smr::Executor>(std::make_unique<smr::KvStore>());
-  s.applied_slots = 0;
+  s.replica = std::make_unique<multipaxos::Replica>(config, recovered, snap);
+  const auto& info = opened.value().info;
   record("start " + id.to_string() + " (promised " + recovered.promised.to_string() + ", " +
-         std::to_string(recovered.accepted.size()) + " votes on disk)");
+         std::to_string(recovered.accepted.size()) + " votes, snapshot at " + snap.index.to_string() + ", " +
+         std::to_string(info.records) + " log records" +
+         (info.tail_note.empty() ? "" : "; " + info.tail_note) + ")");
 }
 
 bool MultiPaxosCluster::converged() const {
   for (const ReplicaSlot& s : slots_) {
+    if (s.failed) continue;
     if (!s.replica || s.applied_slots != chosen_.size()) return false;
   }
   return true;
@@ -68,8 +123,25 @@ multipaxos::SubmitResult MultiPaxosCluster::submit(NodeId id, const smr::ClientR
   return r;
 }
 
+// After its n-th applied slot every replica's state must be the same.
+void MultiPaxosCluster::check_digest(NodeId id, const ReplicaSlot& s) {
+  if (s.applied_slots == 0) return;
+  std::uint64_t digest = s.executor->digest();
+  if (s.applied_slots > digest_after_.size()) {
+    QUORUM_INVARIANT("StateDivergence", s.applied_slots == digest_after_.size() + 1,
+                     "replica " + id.to_string() + " holds a state no replica has applied");
+    digest_after_.push_back(digest);
+  }
+  QUORUM_INVARIANT("StateDivergence", digest_after_[s.applied_slots - 1] == digest,
+                   "replica " + id.to_string() + " has a different state after " +
+                       std::to_string(s.applied_slots) + " slots");
+}
+
 void MultiPaxosCluster::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry) {
   std::uint64_t n = entry.slot.value();
+  QUORUM_INVARIANT("AppliedInLogOrder", n == s.applied_slots + 1,
+                   "replica " + id.to_string() + " applied slot " + entry.slot.to_string() + " after " +
+                       std::to_string(s.applied_slots));
   if (n > chosen_.size()) chosen_.resize(n);
   if (!chosen_[n - 1]) {
     chosen_[n - 1] = entry.value;
@@ -82,40 +154,86 @@ void MultiPaxosCluster::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotV
     auto req = smr::decode_request(bytes);
     QUORUM_ASSERT(req.ok(), "a committed command does not decode");
     smr::Reply reply = s.executor->execute(req.value(), n);
+    s.bytes_since_snapshot += bytes.size();
     auto key = std::make_pair(req.value().client_id, req.value().request_no);
     if (s.waiting.erase(key) == 1 && on_reply_) on_reply_(id, req.value(), reply);
   }
   ++s.applied_slots;
-  std::uint64_t digest = s.executor->digest();
-  if (s.applied_slots > digest_after_.size()) digest_after_.push_back(digest);
-  QUORUM_INVARIANT("StateDivergence", digest_after_[s.applied_slots - 1] == digest,
-                   "replica " + id.to_string() + " has a different state after applying " +
-                       std::to_string(s.applied_slots) + " slots");
+  check_digest(id, s);
+}
+
+void MultiPaxosCluster::install(NodeId id, ReplicaSlot& s, const multipaxos::SnapshotInstall& snap) {
+  auto restored = s.executor->restore(*snap.bytes);
+  QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
+  s.applied_slots = snap.index.value();
+  s.bytes_since_snapshot = 0;
+  check_digest(id, s);
+  // Durable before the replica may forget the slots it covers.
+  s.storage->write_snapshot({snap.index.value(), "multipaxos", *snap.bytes});
+  s.snapshot_slot = snap.index.value();
+  s.replica->compact(snap.index, snap.bytes);
+  ++snapshots_installed_;
+  record("replica " + id.to_string() + " installed a snapshot at slot " + snap.index.to_string() + " (" +
+         std::to_string(snap.bytes->size()) + " bytes)");
+}
+
+void MultiPaxosCluster::maybe_snapshot(NodeId id, ReplicaSlot& s) {
+  const std::uint64_t slots = s.applied_slots - s.snapshot_slot;
+  const bool by_slots = options_.snapshot_every_slots != 0 && slots >= options_.snapshot_every_slots;
+  const bool by_bytes = options_.snapshot_every_bytes != 0 && slots > 0 &&
+                        s.bytes_since_snapshot >= options_.snapshot_every_bytes;
+  if (!by_slots && !by_bytes) return;
+  auto bytes = std::make_shared<const std::string>(s.executor->snapshot());
+  s.storage->write_snapshot({s.applied_slots, "multipaxos", *bytes});
+  s.replica->compact(Slot{s.applied_slots}, bytes);
+  s.snapshot_slot = s.applied_slots;
+  s.bytes_since_snapshot = 0;
+  ++snapshots_taken_;
+  record("replica " + id.to_string() + " snapshot at slot " + std::to_string(s.applied_slots) + " (" +
+         std::to_string(bytes->size()) + " bytes)");
 }
 
 void MultiPaxosCluster::drain(NodeId id) {
   ReplicaSlot& s = slot(id);
-  if (!s.replica) return;
-  multipaxos::Output out = s.replica->take_output();
-  for (multipaxos::Write& w : out.writes) {
-    std::uint64_t due = now_ + prng_.range(options_.disk_latency_min_ticks, options_.disk_latency_max_ticks);
-    if (!s.disk_queue.empty()) due = std::max(due, s.disk_queue.back().due);
-    s.disk_queue.push_back(PendingWrite{due, std::move(w)});
-  }
-  for (Envelope& e : out.messages) network_.send(now_, std::move(e));
-  if (out.became_leader) {
-    ++leader_changes_;
-    record("leader " + id.to_string() + " ballot " + s.replica->promised().to_string());
-  }
-  if (out.stepped_down) record("step-down " + id.to_string());
-  for (const Value& v : out.dropped) {
-    auto req = smr::decode_request(v);
-    if (req.ok() && s.waiting.erase({req.value().client_id, req.value().request_no}) == 1 &&
-        on_dropped_) {
-      on_dropped_(id, req.value());
+  // A snapshot or compaction produces more output: loop until there is none.
+  for (int round = 0; s.replica; ++round) {
+    QUORUM_ASSERT(round < 4, "replica output did not settle");
+    multipaxos::Output out = s.replica->take_output();
+    std::optional<storage::Lsn> compact_first, compact_last;
+    for (multipaxos::Write& w : out.writes) {
+      storage::Lsn lsn = s.storage->append(RecordType::kMultiPaxos, encode_record(w.record), w.seq);
+      if (std::holds_alternative<multipaxos::CompactRecord>(w.record)) {
+        if (!compact_first) compact_first = lsn;
+        compact_last = lsn;
+      }
     }
+    if (compact_first) s.storage->truncate_when_durable(*compact_first, *compact_last);
+    for (Envelope& e : out.messages) network_.send(now_, std::move(e));
+    if (out.became_leader) {
+      ++leader_changes_;
+      record("leader " + id.to_string() + " ballot " + s.replica->promised().to_string());
+    }
+    if (out.stepped_down) record("step-down " + id.to_string());
+    for (const Value& v : out.dropped) {
+      auto req = smr::decode_request(v);
+      if (req.ok() && s.waiting.erase({req.value().client_id, req.value().request_no}) == 1 &&
+          on_dropped_) {
+        on_dropped_(id, req.value());
+      }
+    }
+    bool more = false;
+    if (out.snapshot) {
+      install(id, s, *out.snapshot);
+      more = true;
+    }
+    for (const multipaxos::SlotValue& entry : out.committed) apply(id, s, entry);
+    if (!out.committed.empty()) {
+      std::uint64_t before = snapshots_taken_;
+      maybe_snapshot(id, s);
+      more = more || snapshots_taken_ != before;
+    }
+    if (!more) break;
   }
-  for (const multipaxos::SlotValue& entry : out.committed) apply(id, s, entry);
 }
 
 void MultiPaxosCluster::tick() {
@@ -132,16 +250,10 @@ void MultiPaxosCluster::tick() {
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
     NodeId id{i};
     ReplicaSlot& s = slot(id);
-    while (s.replica && !s.disk_queue.empty() && s.disk_queue.front().due <= now_) {
-      PendingWrite pw = std::move(s.disk_queue.front());
-      s.disk_queue.pop_front();
-      s.disk.push_back(pw.write.record);
-      s.replica->on_durable(pw.write.seq);
-    }
-    if (s.replica) {
-      s.replica->tick();
-      drain(id);
-    }
+    if (!s.replica) continue;
+    if (std::uint64_t seq = s.storage->tick(now_); seq != 0) s.replica->on_durable(seq);
+    s.replica->tick();
+    drain(id);
   }
 }
 

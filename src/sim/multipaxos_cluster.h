@@ -1,8 +1,15 @@
 // A simulated Multi-Paxos cluster: the real multipaxos::Replica cores over the
-// simulated Network, each with a simulated disk (records become durable after
-// a latency; a crash loses those still pending) and its own replicated KV
-// store (smr::Executor), rebuilt from nothing after a crash by re-applying the
-// log as it is learned again.
+// simulated Network, each with its own replicated KV store (smr::Executor)
+// and durable storage (sim/sim_storage.h: the real write-ahead log and
+// snapshot files on a simulated disk that loses or tears unsynced writes in a
+// crash). A restart recovers through the real recovery code: the newest
+// snapshot restores the KV store, the log replays the acceptor state, and the
+// rest of the log is learned again from peers.
+//
+// Snapshots: after `snapshot_every_slots` applied slots (or
+// `snapshot_every_bytes` bytes of commands) a replica writes a snapshot and
+// compacts its log; a replica that needs compacted slots receives a
+// snapshot from a peer instead (counted in snapshots_installed()).
 //
 // Cluster-wide checks, on every event (a failure throws InvariantFailure):
 //   Agreement        every replica applies the same batch at every slot
@@ -24,6 +31,7 @@
 
 #include "multipaxos/replica.h"
 #include "sim/network.h"
+#include "sim/sim_storage.h"
 #include "sim/trace.h"
 #include "smr/client_table.h"
 
@@ -32,8 +40,9 @@ namespace quorum::sim {
 struct MultiPaxosClusterOptions {
   std::uint32_t replicas = 3;
   NetworkOptions network;
-  std::uint32_t disk_latency_min_ticks = 0;
-  std::uint32_t disk_latency_max_ticks = 0;
+  SimStorageOptions storage;
+  std::uint64_t snapshot_every_slots = 0;  // 0: never by slot count
+  std::uint64_t snapshot_every_bytes = 0;  // 0: never by size
   multipaxos::Timing timing;
   multipaxos::Limits limits;
   multipaxos::Bugs bugs;
@@ -53,36 +62,43 @@ class MultiPaxosCluster {
 
   multipaxos::SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
   void crash(NodeId id);
+  // A replica whose disk fails the recovery checks stays down for good.
   void restart(NodeId id);
+  // While `id` is down: damage a durable record on its disk (see SimStorage).
+  bool corrupt_disk(NodeId id);
   void tick();
 
   std::uint64_t now() const { return now_; }
   std::uint32_t size() const { return options_.replicas; }
   bool is_up(NodeId id) const { return slot(id).replica != nullptr; }
+  bool has_failed(NodeId id) const { return slot(id).failed; }
   const multipaxos::Replica* replica(NodeId id) const { return slot(id).replica.get(); }
   const smr::Executor* executor(NodeId id) const { return slot(id).executor.get(); }
   Network& network() { return network_; }
   const Network& network() const { return network_; }
-  std::uint64_t lost_writes() const { return lost_writes_; }
+  std::uint64_t lost_writes() const;
+  std::uint64_t torn_writes() const;
+  std::uint64_t corruptions_detected() const { return corruptions_detected_; }
+  std::uint64_t snapshots_taken() const { return snapshots_taken_; }
+  std::uint64_t snapshots_installed() const { return snapshots_installed_; }
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t commands_committed() const { return commands_committed_; }
   std::uint64_t leader_changes() const { return leader_changes_; }
   // The highest slot any replica has applied.
   Slot highest_applied() const { return Slot{static_cast<std::uint64_t>(chosen_.size())}; }
-  // True when every replica is up and has applied every slot chosen so far.
+  // True when every replica that can run is up and has applied every slot
+  // chosen so far.
   bool converged() const;
 
  private:
-  struct PendingWrite {
-    std::uint64_t due;
-    multipaxos::Write write;
-  };
   struct ReplicaSlot {
     std::unique_ptr<multipaxos::Replica> replica;
-    std::vector<multipaxos::Record> disk;  // durable: survives crashes
-    std::deque<PendingWrite> disk_queue;   // lost on crash
+    std::unique_ptr<SimStorage> storage;  // survives crashes
+    bool failed = false;                  // its disk failed recovery: never restarts
     std::unique_ptr<smr::Executor> executor;
     std::uint64_t applied_slots = 0;
+    std::uint64_t snapshot_slot = 0;      // slot of its newest snapshot
+    std::uint64_t bytes_since_snapshot = 0;
     // (client, request) submitted here and not answered yet
     std::set<std::pair<std::uint64_t, std::uint64_t>> waiting;
   };
@@ -90,6 +106,9 @@ class MultiPaxosCluster {
   const ReplicaSlot& slot(NodeId id) const;
   void drain(NodeId id);
   void apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry);
+  void install(NodeId id, ReplicaSlot& s, const multipaxos::SnapshotInstall& snap);
+  void maybe_snapshot(NodeId id, ReplicaSlot& s);
+  void check_digest(NodeId id, const ReplicaSlot& s);
   void record(const std::string& text) { trace_->event(now_, text); }
 
   MultiPaxosClusterOptions options_;
@@ -98,7 +117,9 @@ class MultiPaxosCluster {
   Network network_;
   std::vector<ReplicaSlot> slots_;
   std::uint64_t now_ = 0;
-  std::uint64_t lost_writes_ = 0;
+  std::uint64_t corruptions_detected_ = 0;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
   std::uint64_t delivered_ = 0;
   std::uint64_t commands_committed_ = 0;
   std::uint64_t leader_changes_ = 0;

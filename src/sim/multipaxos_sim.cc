@@ -25,12 +25,16 @@ Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
   p.cluster.network.duplicate_ppm = static_cast<std::uint32_t>(prng.range(0, 50'000));
   p.cluster.network.delay_min_ticks = 1;
   p.cluster.network.delay_max_ticks = static_cast<std::uint32_t>(prng.range(1, 8));
-  p.cluster.disk_latency_max_ticks = static_cast<std::uint32_t>(prng.range(0, 10));
   p.workload.clients = static_cast<std::uint32_t>(prng.range(2, 8));
   p.workload.keys = static_cast<std::uint32_t>(prng.range(2, 6));
   p.workload.reply_drop_ppm = p.cluster.network.drop_ppm;
   p.nemesis.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
   p.nemesis.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 3000));
+  p.cluster.storage = draw_storage_options(prng, 10, /*disk_faults=*/true);
+  p.nemesis.bit_flip_ppm = 20'000;
+  p.cluster.snapshot_every_slots = prng.range(4, 64);
+  p.cluster.snapshot_every_bytes = prng.chance(500'000) ? prng.range(512, 16'384) : 0;
+  p.cluster.limits.snapshot_chunk_bytes = static_cast<std::uint32_t>(prng.range(64, 4096));
   // Overrides come after every draw, so they change nothing else the seed decides.
   if (o.window_slots != 0) p.cluster.limits.window_slots = o.window_slots;
   if (o.clients != 0) {
@@ -45,18 +49,23 @@ Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
     p.workload.reply_drop_ppm = 0;
     p.nemesis.crash_ppm = 0;
     p.nemesis.partition_ppm = 0;
+    p.cluster.storage.disk.torn_write_per_million = 0;
+    p.nemesis.bit_flip_ppm = 0;
   }
   return p;
 }
 
 std::string describe_plan(const Plan& p) {
   return fmt::format(
-      "replicas={} clients={} keys={} drop={:.1f}% dup={:.1f}% delay=1..{} disk=0..{} "
-      "crash/tick={}ppm partition/tick={}ppm batch<={} window={}",
+      "replicas={} clients={} keys={} drop={:.1f}% dup={:.1f}% delay=1..{} sync=0..{} torn={:.0f}% "
+      "crash/tick={}ppm partition/tick={}ppm batch<={} window={} snapshot every {} slots/{} bytes "
+      "chunk={}",
       p.cluster.replicas, p.workload.clients, p.workload.keys, p.cluster.network.drop_ppm / 1e4,
       p.cluster.network.duplicate_ppm / 1e4, p.cluster.network.delay_max_ticks,
-      p.cluster.disk_latency_max_ticks, p.nemesis.crash_ppm, p.nemesis.partition_ppm,
-      p.cluster.limits.max_batch_commands, p.cluster.limits.window_slots);
+      p.cluster.storage.sync_latency_max_ticks, p.cluster.storage.disk.torn_write_per_million / 1e4,
+      p.nemesis.crash_ppm, p.nemesis.partition_ppm, p.cluster.limits.max_batch_commands,
+      p.cluster.limits.window_slots, p.cluster.snapshot_every_slots, p.cluster.snapshot_every_bytes,
+      p.cluster.limits.snapshot_chunk_bytes);
 }
 
 class Port final : public ClientPort {
@@ -150,6 +159,8 @@ RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options
   r.messages_delivered = cluster.delivered();
   r.commands_committed = cluster.commands_committed();
   r.leader_changes = cluster.leader_changes();
+  r.snapshots_taken = cluster.snapshots_taken();
+  r.snapshots_installed = cluster.snapshots_installed();
   r.faults = nemesis.faults(cluster);
   r.trace_hash = trace.hash();
   r.trace = trace.lines();

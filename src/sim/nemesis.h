@@ -1,8 +1,8 @@
 // The nemesis of a simulated run: crashes and restarts replicas and cuts the
 // network (symmetric splits and one-way partitions) during the safety phase,
 // then heals everything for the liveness phase. Works on any simulated
-// cluster that offers size(), now(), is_up(), crash(), restart() and
-// network().
+// cluster that offers size(), now(), is_up(), crash(), restart(),
+// corrupt_disk(), network() and the fault counters read by faults().
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,10 @@ struct NemesisOptions {
   // Never crash more than this many replicas at once (a full outage is fine
   // for safety, but some runs should show progress under faults).
   std::uint32_t max_down = kMaxNodes;
+  // Chance, when a replica crashes, of a bit flip in a durable record of its
+  // log. Its restart must then be refused; at most one replica per run loses
+  // its disk this way, so a majority can always come back.
+  std::uint32_t bit_flip_ppm = 0;
 };
 
 class Nemesis {
@@ -50,6 +54,9 @@ class Nemesis {
       if (c.is_up(victim)) {
         c.crash(victim);
         ++crashes_;
+        if (bit_flips_ == 0 && prng_.chance(options_.bit_flip_ppm) && c.corrupt_disk(victim)) {
+          ++bit_flips_;
+        }
         restart_at_[victim.value()] =
             now + prng_.range(options_.restart_min_ticks, options_.restart_max_ticks);
       }
@@ -86,6 +93,9 @@ class Nemesis {
     f.restarts = restarts_;
     f.partitions = partitions_;
     f.lost_writes = c.lost_writes();
+    f.torn_writes = c.torn_writes();
+    f.bit_flips = bit_flips_;
+    f.corruptions_detected = c.corruptions_detected();
     return f;
   }
 
@@ -133,6 +143,7 @@ class Nemesis {
   std::uint64_t crashes_ = 0;
   std::uint64_t restarts_ = 0;
   std::uint64_t partitions_ = 0;
+  std::uint64_t bit_flips_ = 0;
 };
 
 }  // namespace quorum::sim

@@ -1,5 +1,7 @@
 #include "sim/paxos_cluster.h"
 
+#include "core/record_codec.h"
+
 namespace quorum::sim {
 
 PaxosCluster::PaxosCluster(const PaxosClusterOptions& options, std::uint64_t seed, Trace* trace)
@@ -9,6 +11,7 @@ PaxosCluster::PaxosCluster(const PaxosClusterOptions& options, std::uint64_t see
       network_(options.nodes, options.network, prng_.fork()),
       slots_(options.nodes) {
   QUORUM_ASSERT(options.nodes >= 1 && options.nodes <= kMaxNodes, "cluster size out of range");
+  for (NodeSlot& s : slots_) s.storage = std::make_unique<SimStorage>(options_.storage, prng_.fork());
   for (std::uint32_t i = 1; i <= options.nodes; ++i) restart(NodeId{i});
 }
 
@@ -38,19 +41,58 @@ void PaxosCluster::propose(NodeId id, const Value& v) {
   drain(id);
 }
 
+std::uint64_t PaxosCluster::lost_writes() const {
+  std::uint64_t n = 0;
+  for (const NodeSlot& s : slots_) n += s.storage->lost_records();
+  return n;
+}
+
+std::uint64_t PaxosCluster::torn_writes() const {
+  std::uint64_t n = 0;
+  for (const NodeSlot& s : slots_) n += s.storage->disk_stats().torn_writes;
+  return n;
+}
+
 void PaxosCluster::crash(NodeId id) {
   NodeSlot& s = slot(id);
   if (!s.node) return;
-  lost_writes_ += s.disk_queue.size();
-  s.disk_queue.clear();
+  s.storage->crash();
+  s.unacked.clear();
   s.node.reset();
   record("crash " + id.to_string());
 }
 
+bool PaxosCluster::corrupt_disk(NodeId id) {
+  NodeSlot& s = slot(id);
+  if (s.node || s.failed) return false;
+  bool done = s.storage->corrupt_durable_record(prng_);
+  if (done) record("bit flip in a durable log record of " + id.to_string());
+  return done;
+}
+
 void PaxosCluster::restart(NodeId id) {
   NodeSlot& s = slot(id);
-  if (s.node) return;
-  s.node = std::make_unique<paxos::Node>(config_for(id), s.storage.load());
+  if (s.node || s.failed) return;
+  auto opened = s.storage->open();
+  if (!opened.ok()) {
+    QUORUM_INVARIANT("UndetectedCorruption", opened.error().kind == storage::ErrorKind::kCorruption,
+                     "recovery failed without reporting corruption: " + opened.error().to_string());
+    s.failed = true;
+    ++corruptions_detected_;
+    record("start " + id.to_string() + " refused: " + opened.error().to_string());
+    return;
+  }
+  // Each record is the whole state: the last one is what the node had.
+  std::optional<paxos::HardState> recovered;
+  for (const storage::WalRecord& r : opened.value().records) {
+    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(RecordType::kPaxosHardState),
+                     "a record of another protocol in the log");
+    auto hs = decode_paxos_record(r.payload);
+    QUORUM_INVARIANT("RecordDecodes", hs.ok(), hs.ok() ? "" : hs.error());
+    recovered = hs.value();
+  }
+  s.durable = recovered;
+  s.node = std::make_unique<paxos::Node>(config_for(id), recovered);
   record("start " + id.to_string());
 }
 
@@ -66,11 +108,11 @@ void PaxosCluster::drain(NodeId id) {
   if (!s.node) return;
   paxos::Output out = s.node->take_output();
   for (paxos::Write& w : out.writes) {
-    // Writes complete in issue order, each after the disk's latency.
-    std::uint64_t due = now_ + prng_.range(options_.disk.latency_min_ticks,
-                                           options_.disk.latency_max_ticks);
-    if (!s.disk_queue.empty()) due = std::max(due, s.disk_queue.back().due);
-    s.disk_queue.push_back(PendingWrite{due, std::move(w)});
+    // The newest record supersedes the rest: once it is durable, everything
+    // before it may go.
+    storage::Lsn lsn = s.storage->append(RecordType::kPaxosHardState, encode_record(w.state), w.seq);
+    s.storage->truncate_when_durable(lsn, lsn);
+    s.unacked.push_back(std::move(w));
   }
   for (Envelope& e : out.messages) {
     if (const auto* a = std::get_if<paxos::Accepted>(&e.payload)) check_accepted(e.from, *a);
@@ -118,13 +160,15 @@ void PaxosCluster::tick() {
   for (std::uint32_t i = 1; i <= options_.nodes; ++i) {
     NodeId id{i};
     NodeSlot& s = slot(id);
-    while (s.node && !s.disk_queue.empty() && s.disk_queue.front().due <= now_) {
-      PendingWrite pw = std::move(s.disk_queue.front());
-      s.disk_queue.pop_front();
-      s.storage.save(pw.write.state);
-      s.node->on_durable(pw.write.seq);
+    if (!s.node) continue;
+    if (std::uint64_t seq = s.storage->tick(now_); seq != 0) {
+      while (!s.unacked.empty() && s.unacked.front().seq <= seq) {
+        s.durable = std::move(s.unacked.front().state);
+        s.unacked.pop_front();
+      }
+      s.node->on_durable(seq);
     }
-    if (s.node) {
+    {
       s.node->tick();
       drain(id);
     }

@@ -1,7 +1,8 @@
 // A simulated cluster of single-decree Paxos nodes: the real paxos::Node
-// cores over the simulated Network, each with a simulated disk (writes become
-// durable after a latency; a crash loses the ones still pending), under one
-// logical clock. Cluster-wide safety checks run on every event:
+// cores over the simulated Network, under one logical clock, each writing its
+// HardState through the real write-ahead log on a simulated disk
+// (sim/sim_storage.h: a crash loses or tears what was not yet synced, and a
+// restart recovers through the real Wal::open). Cluster-wide safety checks run on every event:
 //   Agreement  - every learner, in every incarnation, learned the same value
 //   Validity   - only a proposed value is learned
 //   AtMostOneChosen - at most one value is ever accepted by a majority of
@@ -19,21 +20,16 @@
 #include <vector>
 
 #include "paxos/node.h"
-#include "paxos/storage.h"
 #include "sim/network.h"
+#include "sim/sim_storage.h"
 #include "sim/trace.h"
 
 namespace quorum::sim {
 
-struct DiskOptions {
-  std::uint32_t latency_min_ticks = 0;
-  std::uint32_t latency_max_ticks = 0;
-};
-
 struct PaxosClusterOptions {
   std::uint32_t nodes = 3;
   NetworkOptions network;
-  DiskOptions disk;
+  SimStorageOptions storage;
   paxos::Timing timing;
   paxos::Bugs bugs;
 };
@@ -44,7 +40,9 @@ class PaxosCluster {
 
   void propose(NodeId id, const Value& v);
   void crash(NodeId id);
+  // A node whose disk fails the recovery checks stays down for good.
   void restart(NodeId id);
+  bool corrupt_disk(NodeId id);
   // Advances logical time by one tick: deliveries, disk completions, timers.
   void tick();
 
@@ -52,24 +50,25 @@ class PaxosCluster {
   std::uint32_t size() const { return options_.nodes; }
   bool is_up(NodeId id) const { return slot(id).node != nullptr; }
   const paxos::Node* node(NodeId id) const { return slot(id).node.get(); }
-  std::optional<paxos::HardState> durable_state(NodeId id) const { return slot(id).storage.load(); }
+  // The newest HardState the node's log acknowledged as durable.
+  std::optional<paxos::HardState> durable_state(NodeId id) const { return slot(id).durable; }
   Network& network() { return network_; }
   const Network& network() const { return network_; }
-  std::uint64_t lost_writes() const { return lost_writes_; }
+  std::uint64_t lost_writes() const;
+  std::uint64_t torn_writes() const;
+  std::uint64_t corruptions_detected() const { return corruptions_detected_; }
   std::uint64_t delivered() const { return delivered_; }
   // The value learned by any learner so far, if one has.
   const std::optional<Value>& decided() const { return decided_; }
   bool all_up_nodes_learned() const;
 
  private:
-  struct PendingWrite {
-    std::uint64_t due;
-    paxos::Write write;
-  };
   struct NodeSlot {
     std::unique_ptr<paxos::Node> node;
-    paxos::MemoryStorage storage;  // survives crashes
-    std::deque<PendingWrite> disk_queue;  // lost on crash
+    std::unique_ptr<SimStorage> storage;  // survives crashes
+    bool failed = false;                  // its disk failed recovery
+    std::deque<paxos::Write> unacked;     // written, not yet durable
+    std::optional<paxos::HardState> durable;
   };
   NodeSlot& slot(NodeId id);
   const NodeSlot& slot(NodeId id) const;
@@ -85,7 +84,7 @@ class PaxosCluster {
   Network network_;
   std::vector<NodeSlot> slots_;
   std::uint64_t now_ = 0;
-  std::uint64_t lost_writes_ = 0;
+  std::uint64_t corruptions_detected_ = 0;
   std::uint64_t delivered_ = 0;
 
   std::set<Value> proposed_;

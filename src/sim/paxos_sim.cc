@@ -33,10 +33,10 @@ Plan make_plan(Prng& prng, const paxos::Bugs& bugs) {
   p.cluster.network.duplicate_ppm = static_cast<std::uint32_t>(prng.range(0, 100'000));
   p.cluster.network.delay_min_ticks = 1;
   p.cluster.network.delay_max_ticks = static_cast<std::uint32_t>(prng.range(1, 12));
-  p.cluster.disk.latency_min_ticks = 0;
-  p.cluster.disk.latency_max_ticks = static_cast<std::uint32_t>(prng.range(0, 6));
+  p.cluster.storage = draw_storage_options(prng, 6, /*disk_faults=*/true);
   p.nemesis.crash_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
   p.nemesis.partition_ppm = static_cast<std::uint32_t>(prng.range(0, 4000));
+  p.nemesis.bit_flip_ppm = 20'000;
 
   // 2..n proposers on distinct nodes, each with its own value; often all at
   // once, to make them duel.
@@ -58,10 +58,11 @@ std::string describe_plan(const Plan& p) {
   std::string proposers;
   for (const Client& c : p.clients) proposers += fmt::format(" {}@{}", c.node.value(), c.start_tick);
   return fmt::format(
-      "nodes={} drop={:.1f}% dup={:.1f}% delay=1..{} disk=0..{} crash/tick={}ppm "
+      "nodes={} drop={:.1f}% dup={:.1f}% delay=1..{} sync=0..{} torn={:.0f}% crash/tick={}ppm "
       "partition/tick={}ppm proposers:{}",
       p.cluster.nodes, p.cluster.network.drop_ppm / 1e4, p.cluster.network.duplicate_ppm / 1e4,
-      p.cluster.network.delay_max_ticks, p.cluster.disk.latency_max_ticks, p.nemesis.crash_ppm,
+      p.cluster.network.delay_max_ticks, p.cluster.storage.sync_latency_max_ticks,
+      p.cluster.storage.disk.torn_write_per_million / 1e4, p.nemesis.crash_ppm,
       p.nemesis.partition_ppm, proposers);
 }
 

@@ -25,6 +25,8 @@ struct RunResult {
   std::uint64_t messages_delivered = 0;
   std::uint64_t commands_committed = 0;  // log protocols: client commands chosen
   std::uint64_t leader_changes = 0;      // log protocols: elections won
+  std::uint64_t snapshots_taken = 0;     // log protocols: snapshots written locally
+  std::uint64_t snapshots_installed = 0; // log protocols: snapshots received from a peer
   bool history_checked = false;          // the client history passed the linearizability check
   std::uint64_t history_ops = 0;         // operations in that history
   FaultCounts faults;

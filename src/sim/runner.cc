@@ -89,6 +89,8 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
     b.messages_delivered += r.messages_delivered;
     b.commands_committed += r.commands_committed;
     b.leader_changes += r.leader_changes;
+    b.snapshots_taken += r.snapshots_taken;
+    b.snapshots_installed += r.snapshots_installed;
     b.histories_checked += r.history_checked ? 1 : 0;
     b.history_ops += r.history_ops;
     b.faults += r.faults;

@@ -45,6 +45,8 @@ struct BatchReport {
   std::uint64_t messages_delivered = 0;
   std::uint64_t commands_committed = 0;
   std::uint64_t leader_changes = 0;
+  std::uint64_t snapshots_taken = 0;
+  std::uint64_t snapshots_installed = 0;
   std::uint64_t histories_checked = 0;  // runs whose client history was proven linearizable
   std::uint64_t history_ops = 0;
   FaultCounts faults;

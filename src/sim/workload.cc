@@ -44,8 +44,10 @@ Workload::Workload(const WorkloadOptions& options, std::uint64_t seed)
 }
 
 Workload::Client* Workload::find(std::uint64_t id) {
-  if (id == 0 || id > clients_.size()) return nullptr;
-  return &clients_[id - 1];
+  for (Client& c : clients_) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
 }
 
 smr::Command Workload::random_command(Client& c) {
@@ -144,6 +146,13 @@ void Workload::tick(std::uint64_t now, ClientPort& port) {
         for (lincheck::OpId op : a.ops) history_.unknown(op);
         ++given_up_;
         c.current.reset();
+        if (!c.has_session) {
+          // Whether the first request ran is unknown, so the servers refuse
+          // the next number as an expired session (smr/client_table.h):
+          // start over under a fresh client id, as a real client must.
+          c.id = next_fresh_id_++;
+          c.next_request_no = 1;
+        }
         c.start_at = now + 1;
         continue;
       }
@@ -183,6 +192,7 @@ void Workload::complete(Client& c, const smr::Reply& reply, std::uint64_t now) {
     }
   }
   ++completed_;
+  c.has_session = true;
   c.current.reset();
   c.start_at = now + prng_.range(0, options_.think_max_ticks);
 }

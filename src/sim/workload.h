@@ -74,6 +74,7 @@ class Workload {
   struct Client {
     std::uint64_t id;
     std::uint64_t next_request_no = 1;
+    bool has_session = false;  // a request of this client id got a reply
     NodeId target{1};
     std::optional<Attempt> current;
     std::uint64_t start_at = 0;
@@ -99,6 +100,7 @@ class Workload {
   lincheck::History history_;
   bool accepting_new_ = true;
   std::uint64_t given_up_ = 0;
+  std::uint64_t next_fresh_id_ = 1'000'000;  // client ids taken after a lost first request
   std::uint64_t completed_ = 0;
   std::uint64_t retries_ = 0;
 };

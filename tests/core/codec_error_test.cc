@@ -35,7 +35,7 @@ std::vector<Envelope> sample_envelopes() {
       {a, a, paxos::LearnQuery{}},
       {b, b, paxos::Decided{std::string(300, 'v')}},
       {a, b, multipaxos::Accept{B(2, 1), {{Slot{6}, {{"put k v", ""}}}, {Slot{7}, {}}}, Slot{5}}},
-      {b, a, multipaxos::Promise{B(2, 1), Slot{3}, {{Slot{4}, {{"c"}}}}, {{Slot{5}, B(1, 2), {}}}}},
+      {b, a, multipaxos::Promise{B(2, 1), Slot{3}, {{Slot{4}, {{"c"}}}}, {{Slot{5}, B(1, 2), {}}}, Slot{2}}},
       {a, b, multipaxos::Accepted{B(2, 1), {Slot{6}, Slot{1ull << 40}}, Slot{5}}},
   };
 }

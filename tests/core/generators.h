@@ -190,7 +190,8 @@ struct Arbitrary<quorum::multipaxos::Promise> {
         gen::set(&M::chosen,
                  quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotValue>())),
         gen::set(&M::votes,
-                 quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotVote>())));
+                 quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotVote>())),
+        gen::set(&M::compacted));
   }
 };
 
@@ -257,6 +258,28 @@ struct Arbitrary<quorum::multipaxos::CatchUpReply> {
         gen::set(&M::chosen,
                  quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotValue>())),
         gen::set(&M::commit));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::multipaxos::SnapshotRequest> {
+  static Gen<quorum::multipaxos::SnapshotRequest> arbitrary() {
+    using M = quorum::multipaxos::SnapshotRequest;
+    return gen::build<M>(gen::set(&M::index), gen::set(&M::offset));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::multipaxos::SnapshotChunk> {
+  // A chunk always lies inside its snapshot (the decoder checks it).
+  static Gen<quorum::multipaxos::SnapshotChunk> arbitrary() {
+    using M = quorum::multipaxos::SnapshotChunk;
+    return gen::apply(
+        [](quorum::Slot index, std::uint32_t offset, std::string data, std::uint32_t after, quorum::Slot commit) {
+          return M{index, offset, std::uint64_t{offset} + data.size() + after, std::move(data), commit};
+        },
+        gen::arbitrary<quorum::Slot>(), gen::inRange<std::uint32_t>(0, 1U << 30), gen::arbitrary<std::string>(),
+        gen::inRange<std::uint32_t>(0, 1U << 30), gen::arbitrary<quorum::Slot>());
   }
 };
 

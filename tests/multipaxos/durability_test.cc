@@ -57,7 +57,7 @@ TEST_F(MultiPaxosDurability, PromiseLeavesOnlyOnceItsRecordIsDurable) {
   o = durable(1);
   EXPECT_THAT(o.writes, IsEmpty());
   ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(1), Promise{B(1, 1), S(0), {}, {}}}));
+  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(1), Promise{B(1, 1), S(0), {}, {}, S(0)}}));
   EXPECT_EQ(r_.held_messages(), 0u);
 }
 

@@ -1,0 +1,48 @@
+// Conversions between the core's structs and their protobuf form
+// (core/proto/wire.proto), shared by the peer codec (core/codec.h) and the
+// durable record codec (core/record_codec.h). Decoding validates every field
+// a core relies on and throws Invalid on the first bad one; the public codecs
+// turn that into an error result. Internal to core/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ballot.h"
+#include "core/multipaxos_messages.h"
+#include "core/paxos_messages.h"
+#include "core/proto/wire.pb.h"
+
+namespace quorum::wire_convert {
+
+struct Invalid {
+  std::string why;
+};
+
+// Bounds on repeated fields, so hostile bytes cannot make a core iterate
+// over millions of entries (the frame size bounds bytes, not elements).
+inline constexpr int kMaxCommandsPerBatch = 1 << 16;
+inline constexpr int kMaxEntriesPerMessage = 1 << 16;
+
+bool valid_node(std::uint32_t id);
+
+void to_wire(const Ballot& b, wire::Ballot* out);
+void to_wire(const multipaxos::Batch& b, wire::MpBatch* out);
+void to_wire(const multipaxos::SlotValue& e, wire::MpSlotValue* out);
+void to_wire(const multipaxos::SlotVote& v, wire::MpSlotVote* out);
+
+Ballot from_wire(const wire::Ballot& b);
+Value value_from_wire(const std::string& v);
+multipaxos::Batch batch_from_wire(const wire::MpBatch& b);
+std::vector<multipaxos::SlotValue> slot_values_from_wire(
+    const google::protobuf::RepeatedPtrField<wire::MpSlotValue>& r);
+std::vector<multipaxos::SlotVote> slot_votes_from_wire(
+    const google::protobuf::RepeatedPtrField<wire::MpSlotVote>& r);
+
+template <typename Repeated>
+void check_count(const Repeated& r) {
+  if (r.size() > kMaxEntriesPerMessage) throw Invalid{"too many entries in one message"};
+}
+
+}  // namespace quorum::wire_convert

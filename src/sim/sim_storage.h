@@ -1,0 +1,103 @@
+// SimStorage: the durable storage of one simulated replica. A SimDisk plays
+// the physical disk (it outlives crashes); while the replica is up, the real
+// write-ahead log (storage/wal.h) and snapshot files (storage/snapshot_file.h)
+// run on it, and a restart recovers through the real Wal::open and
+// SnapshotStore::load_latest. Nothing about recovery is simulated.
+//
+// Writes follow the group-commit cycle of the real runtime: records a core
+// emits are appended to the log; when no sync is in flight, one starts:
+// Wal::write() hands every appended record to the disk at once, and
+// Wal::sync() (the fdatasync) completes a random latency later. Records
+// appended meanwhile wait for the next cycle. A crash between the two halves
+// loses the unsynced tail, or tears it (SimDiskOptions::torn_write_per_million),
+// exactly the case the log's recovery must handle.
+//
+// corrupt_durable_record() flips one bit of a record that is durable and not
+// the log's last (what a failing disk does); the next open() must refuse to
+// start, naming the file and offset.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/prng.h"
+#include "core/record_codec.h"
+#include "storage/sim_disk.h"
+#include "storage/snapshot_file.h"
+#include "storage/wal.h"
+
+namespace quorum::sim {
+
+struct SimStorageOptions {
+  storage::SimDiskOptions disk;
+  storage::WalOptions wal;
+  std::uint32_t sync_latency_min_ticks = 0;
+  std::uint32_t sync_latency_max_ticks = 0;
+};
+
+// What a seed draws for a replica's storage: each sync takes 0..max ticks;
+// with `disk_faults`, crashes tear the unsynced tail at a drawn rate. Small
+// segments (about 1 MiB) make roll-over and truncation common.
+SimStorageOptions draw_storage_options(Prng& prng, std::uint32_t max_sync_latency_ticks, bool disk_faults);
+
+class SimStorage {
+ public:
+  struct Opened {
+    std::vector<storage::WalRecord> records;
+    std::optional<storage::Snapshot> snapshot;
+    storage::WalRecoveryInfo info;
+  };
+
+  SimStorage(SimStorageOptions options, std::uint64_t seed);
+
+  // Recovers the log and the newest snapshot. An error means the replica
+  // cannot start (kCorruption names the file and offset). A newer snapshot
+  // file that fails its checksum is corruption too: falling back to an older
+  // one would silently forget slots the log has already dropped.
+  storage::StorageResult<Opened> open();
+  bool is_open() const { return wal_.has_value(); }
+
+  // Buffers a record; `seq` is the core's write number it carries.
+  storage::Lsn append(RecordType type, std::string_view payload, std::uint64_t seq);
+  // Drops every record before `first` once the record `when_durable` is.
+  void truncate_when_durable(storage::Lsn first, storage::Lsn when_durable);
+  // Writes a snapshot file (synchronously durable).
+  void write_snapshot(const storage::Snapshot& snapshot);
+  // Advances the I/O cycle to `now`; returns the highest core write number
+  // that became durable (0 if none did).
+  std::uint64_t tick(std::uint64_t now);
+  // Power loss: unsynced writes are lost or torn; the log is closed.
+  void crash();
+  // While closed: flips a bit in the first record of the oldest segment, if
+  // a later durable record exists (so the damage is provably detectable).
+  bool corrupt_durable_record(Prng& prng);
+
+  const storage::SimDiskStats& disk_stats() const { return disk_.stats(); }
+  std::uint64_t lost_records() const { return lost_records_; }
+  std::uint64_t log_records() const;  // records in the log now (after truncation)
+
+ private:
+  struct PendingAck {
+    storage::Lsn lsn;
+    std::uint64_t seq;
+  };
+  void finish_sync();
+
+  SimStorageOptions options_;
+  Prng prng_;
+  storage::SimDisk disk_;
+  std::optional<storage::Wal> wal_;
+  std::deque<PendingAck> acks_;  // appended, not yet durable, in LSN order
+  std::optional<std::uint64_t> sync_due_;  // a sync in flight completes then
+  std::optional<std::pair<storage::Lsn, storage::Lsn>> truncate_;  // (first, when durable)
+  storage::Lsn durable_at_close_;
+  std::uint64_t lost_records_ = 0;
+  std::uint64_t acked_seq_ = 0;
+};
+
+}  // namespace quorum::sim
