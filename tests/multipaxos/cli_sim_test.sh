@@ -29,9 +29,12 @@ assert isinstance(j["trace_hash"], str) and len(j["trace_hash"]) > 0, j["trace_h
 int(j["trace_hash"], 16)
 f = j["faults"]
 for k in ("drops", "partition_drops", "duplicates", "reorders", "partitions", "crashes",
-          "restarts", "lost_writes"):
+          "restarts", "lost_writes", "torn_writes", "bit_flips", "corruptions_detected"):
     assert isinstance(f.get(k), int), "faults.%s missing: %s" % (k, f)
 assert f["crashes"] > 0 and f["partitions"] > 0, f
+assert f["corruptions_detected"] == f["bit_flips"], f
+for k in ("snapshots_taken", "snapshots_installed"):
+    assert isinstance(j.get(k), int) and j[k] > 0, "%s: %r" % (k, j.get(k))
 print("ok: %d seeds, %d ops, trace_hash %s, faults %s" %
       (j["seeds"], j["ops_completed"], j["trace_hash"], f))
 ' || exit 1

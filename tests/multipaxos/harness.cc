@@ -19,9 +19,9 @@ std::string show(const Batch& b) {
 namespace mptest {
 namespace {
 
-constexpr std::array<std::string_view, 9> kTypes = {
-    "Prepare", "Promise",        "Accept",         "Accepted",    "Nack",
-    "Heartbeat", "HeartbeatReply", "CatchUpRequest", "CatchUpReply"};
+constexpr std::array<std::string_view, 11> kTypes = {
+    "Prepare",        "Promise",      "Accept",          "Accepted",     "Nack",         "Heartbeat",
+    "HeartbeatReply", "CatchUpRequest", "CatchUpReply", "SnapshotRequest", "SnapshotChunk"};
 
 [[noreturn]] void throw_invariant(const InvariantFailure& f) { throw InvariantViolated(f); }
 
@@ -143,7 +143,9 @@ void Harness::collect(std::uint32_t id) {
     }
     s.last_seq = w.seq;
     note(std::to_string(id) + " write seq " + std::to_string(w.seq) +
-         (std::holds_alternative<multipaxos::PromiseRecord>(w.record) ? " promise" : " accept"));
+         (std::holds_alternative<multipaxos::PromiseRecord>(w.record)  ? " promise"
+          : std::holds_alternative<multipaxos::AcceptRecord>(w.record) ? " accept"
+                                                                       : " compact"));
     s.pending.push_back(std::move(w));
   }
   for (Envelope& e : out.messages) {
@@ -159,11 +161,28 @@ void Harness::collect(std::uint32_t id) {
     note(std::to_string(id) + " stepped down, dropping " + std::to_string(out.dropped.size()));
   }
   for (Value& v : out.dropped) s.dropped.push_back(std::move(v));
+  if (out.snapshot) {
+    auto content = snapshot_contents_.find(*out.snapshot->bytes);
+    if (content == snapshot_contents_.end()) {
+      violation("replica " + std::to_string(id) + " installed snapshot bytes no replica wrote");
+    } else if (content->second.size() != out.snapshot->index.value()) {
+      violation("replica " + std::to_string(id) + " installed a snapshot of " +
+                std::to_string(content->second.size()) + " slots as slot " + out.snapshot->index.to_string());
+    } else {
+      note(std::to_string(id) + " installed snapshot at " + out.snapshot->index.to_string());
+      s.snapshot = {out.snapshot->index, out.snapshot->bytes};
+      s.snapshot_state = content->second;
+      s.base = out.snapshot->index.value();
+      s.committed.clear();
+      ++s.installed;
+      s.replica->compact(out.snapshot->index, out.snapshot->bytes);
+    }
+  }
   for (SlotValue& c : out.committed) {
     note(std::to_string(id) + " committed " + c.slot.to_string() + " " + multipaxos::show(c.value));
-    if (c.slot.value() != s.committed.size() + 1) {
+    if (c.slot.value() != s.base + s.committed.size() + 1) {
       violation("replica " + std::to_string(id) + " committed slot " + c.slot.to_string() +
-                " after " + std::to_string(s.committed.size()) + " slots (not in slot order)");
+                " after " + std::to_string(s.base + s.committed.size()) + " slots (not in slot order)");
     }
     auto [it, fresh] = committed_anywhere_.emplace(c.slot, c.value);
     if (!fresh && it->second != c.value) {
@@ -182,6 +201,43 @@ void Harness::collect(std::uint32_t id) {
     }
     s.committed.push_back(std::move(c));
   }
+  if (out.snapshot) collect(id);  // the compaction's records
+}
+
+std::vector<Batch> Harness::state(std::uint32_t id) const {
+  const ReplicaSlot& s = slot(id);
+  std::vector<Batch> all = s.snapshot_state;
+  all.resize(s.base);  // a restart may have a newer stream than its snapshot
+  for (const SlotValue& c : s.committed) all.push_back(c.value);
+  return all;
+}
+
+void Harness::compact(std::uint32_t id) {
+  ReplicaSlot& s = slot(id);
+  std::vector<Batch> content = state(id);
+  std::string bytes;
+  for (const Batch& b : content) bytes += multipaxos::show(b) + "\n";
+  bytes += "(" + std::to_string(content.size()) + " slots)";
+  snapshot_contents_[bytes] = content;
+  auto shared = std::make_shared<const std::string>(bytes);
+  s.snapshot = {Slot{content.size()}, shared};
+  s.snapshot_state = content;
+  s.base = content.size();
+  s.committed.clear();
+  note(std::to_string(id) + " compact to " + std::to_string(content.size()));
+  s.replica->compact(Slot{content.size()}, shared);
+  collect(id);
+}
+
+void Harness::truncate_log(std::uint32_t id) {
+  ReplicaSlot& s = slot(id);
+  // The start of the last run of CompactRecords.
+  std::size_t start = s.durable.size();
+  while (start > 0 && !std::holds_alternative<multipaxos::CompactRecord>(s.durable[start - 1])) --start;
+  while (start > 0 && std::holds_alternative<multipaxos::CompactRecord>(s.durable[start - 1])) --start;
+  if (start == 0 || start == s.durable.size()) return;
+  note(std::to_string(id) + " log truncated: " + std::to_string(start) + " records dropped");
+  s.durable.erase(s.durable.begin(), s.durable.begin() + static_cast<std::ptrdiff_t>(start));
 }
 
 // The oracle: Accepts tell which value a ballot proposes at a slot, Accepteds
@@ -386,11 +442,12 @@ void Harness::restart(std::uint32_t id) {
   DurableState recovered = durable_state(id);
   ++s.incarnation;
   s.committed.clear();
+  s.base = s.snapshot.index.value();
   s.last_seq = 0;
   note("start " + std::to_string(id) + " incarnation " + std::to_string(s.incarnation) +
        " (promised " + recovered.promised.to_string() + ", " +
        std::to_string(recovered.accepted.size()) + " votes)");
-  s.replica = std::make_unique<Replica>(config_for(id, s.incarnation), recovered);
+  s.replica = std::make_unique<Replica>(config_for(id, s.incarnation), recovered, s.snapshot);
   collect(id);
 }
 

@@ -8,7 +8,11 @@
 //  - a crash discards the replica's memory and its pending writes; a restart
 //    builds a new incarnation from DurableState rebuilt from the durable
 //    records;
-//  - time advances only by tick().
+//  - time advances only by tick();
+//  - compact(id) gives a replica a snapshot of what it committed (the list
+//    of committed batches, encoded); a snapshot a replica receives from a
+//    peer is "written" at once and compacted, like a real harness does. A
+//    restart gets the replica's newest snapshot back.
 //
 //   Harness h(3);
 //   ASSERT_TRUE(h.elect(1));                  // 1 campaigns and wins
@@ -179,6 +183,18 @@ class Harness {
   void crash(std::uint32_t id);
   // A new incarnation from DurableState rebuilt from the durable records.
   void restart(std::uint32_t id);
+
+  // ---- snapshots ----
+  // Snapshots everything `id` has committed and calls compact() with it.
+  void compact(std::uint32_t id);
+  // Drops the durable records before the last CompactRecord group (what the
+  // write-ahead log's truncation does once it is durable).
+  void truncate_log(std::uint32_t id);
+  // Every batch the replica's state reflects, slot 1 first: its snapshot's
+  // content followed by what it committed since.
+  std::vector<Batch> state(std::uint32_t id) const;
+  const multipaxos::RecoveredSnapshot& snapshot(std::uint32_t id) const { return slot(id).snapshot; }
+  int snapshots_installed(std::uint32_t id) const { return slot(id).installed; }
   bool is_up(std::uint32_t id) const;
 
   // ---- composite steps ----
@@ -223,6 +239,10 @@ class Harness {
  private:
   struct ReplicaSlot {
     std::unique_ptr<Replica> replica;
+    multipaxos::RecoveredSnapshot snapshot;  // durable
+    std::vector<Batch> snapshot_state;       // what the snapshot holds
+    std::uint64_t base = 0;                  // this incarnation's stream starts after it
+    int installed = 0;
     std::vector<Write> pending;
     std::vector<Record> durable;
     std::vector<SlotValue> committed;  // this incarnation
@@ -253,6 +273,7 @@ class Harness {
   std::map<std::pair<Ballot, Slot>, NodeSet> votes_;    // from Accepteds
   std::map<Slot, Batch> chosen_;
   std::map<Slot, Batch> committed_anywhere_;
+  std::map<std::string, std::vector<Batch>> snapshot_contents_;  // bytes -> batches
   std::vector<std::string> violations_;
   std::vector<std::string> log_;
 };

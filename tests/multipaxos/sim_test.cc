@@ -112,10 +112,16 @@ TEST_P(MultiPaxosSimSeeds, FiftySeedsWithFaultsHaveNoViolations) {
   EXPECT_GT(b.faults.duplicates, 0u);
   EXPECT_GT(b.faults.reorders, 0u);
   EXPECT_GT(b.faults.lost_writes, 0u);
+  EXPECT_GT(b.faults.torn_writes, 0u);
+  EXPECT_EQ(b.faults.corruptions_detected, b.faults.bit_flips) << "every flipped bit is caught on restart";
+  EXPECT_GT(b.snapshots_taken, 0u);
+  EXPECT_GT(b.snapshots_installed, 0u) << "lagging replicas catch up from a snapshot";
   std::cout << "[ seeds    ] " << GetParam() << ".." << GetParam() + kSeeds - 1 << ": "
             << b.ops_completed << " ops, " << b.leader_changes << " leader changes, "
             << b.faults.crashes << " crashes, " << b.faults.partitions << " partitions, "
-            << b.faults.drops << " drops, " << b.faults.lost_writes << " lost writes\n";
+            << b.faults.drops << " drops, " << b.faults.lost_writes << " lost writes, "
+            << b.faults.torn_writes << " torn writes, " << b.faults.bit_flips << " bit flips, "
+            << b.snapshots_installed << " snapshots installed\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Batches, MultiPaxosSimSeeds, ::testing::Values(1u, 51u),

@@ -113,6 +113,10 @@ TEST(SimPaxosBatch, ThreeHundredSeedsWithFaultsAndNoViolation) {
   EXPECT_GT(b.faults.drops, 0u);
   EXPECT_GT(b.faults.duplicates, 0u);
   EXPECT_GT(b.faults.reorders, 0u);
+  // Acceptors' promises and votes live in the real WAL on a simulated disk:
+  // a flipped bit must stop the acceptor at restart, never let it forget.
+  EXPECT_GT(b.faults.bit_flips, 0u);
+  EXPECT_EQ(b.faults.corruptions_detected, b.faults.bit_flips);
   EXPECT_GT(b.messages_delivered, b.seeds * 10);
 }
 

@@ -223,13 +223,21 @@ RC_GTEST_PROP(WalProperty, DamagedLastWriteLosesOnlyItsUnfinishedRecords, ()) {
   const auto cut = *rc::gen::inRange<std::uint64_t>(batch_start, batch_end);
   const std::string seg = Wal::segment_name(1);
   std::string tail = disk.read(seg, cut, batch_end - cut).value();
-  for (auto& c : tail) c = garbage ? static_cast<char>(c ^ static_cast<char>(prng.range(1, 255))) : '\0';
+  // Zero-filling a byte that already was zero damages nothing, so the first
+  // byte that really changes is where the write stops being whole.
+  std::uint64_t damaged_from = batch_end;
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    const char before = tail[i];
+    tail[i] = garbage ? static_cast<char>(before ^ static_cast<char>(prng.range(1, 255))) : '\0';
+    if (tail[i] != before && damaged_from == batch_end) damaged_from = cut + i;
+  }
   RC_ASSERT(disk.write(seg, cut, tail).ok());
   RC_ASSERT(disk.sync(seg).ok());
 
   auto o = Wal::open(disk, opts);
   RC_ASSERT(o.ok());
-  const std::size_t survivors = static_cast<std::size_t>(std::count_if(ends.begin(), ends.end(), [&](std::uint64_t e) { return e <= cut; }));
+  const std::size_t survivors = static_cast<std::size_t>(
+      std::count_if(ends.begin(), ends.end(), [&](std::uint64_t e) { return e <= damaged_from; }));
   RC_ASSERT(o.value().records == std::vector<WalRecord>(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(survivors)));
 }
 
