@@ -22,6 +22,14 @@ SimStorage::SimStorage(SimStorageOptions options, std::uint64_t seed)
       }()) {}
 
 storage::StorageResult<SimStorage::Opened> SimStorage::open() {
+  auto opened = recover();
+  QUORUM_INVARIANT("UndetectedCorruption",
+                   opened.ok() || opened.error().kind == storage::ErrorKind::kCorruption,
+                   "recovery failed without reporting corruption: " + opened.error().to_string());
+  return opened;
+}
+
+storage::StorageResult<SimStorage::Opened> SimStorage::recover() {
   QUORUM_ASSERT(!wal_, "storage opened twice");
   storage::SnapshotStore snapshots(disk_);
   auto loaded = snapshots.load_latest();

@@ -56,9 +56,11 @@ class SimStorage {
   SimStorage(SimStorageOptions options, std::uint64_t seed);
 
   // Recovers the log and the newest snapshot. An error means the replica
-  // cannot start (kCorruption names the file and offset). A newer snapshot
-  // file that fails its checksum is corruption too: falling back to an older
-  // one would silently forget slots the log has already dropped.
+  // cannot start; on a simulated disk the only acceptable reason is detected
+  // corruption naming the file and offset (anything else fails the
+  // UndetectedCorruption invariant). A newer snapshot file that fails its
+  // checksum is corruption too: falling back to an older one would silently
+  // forget slots the log has already dropped.
   storage::StorageResult<Opened> open();
   bool is_open() const { return wal_.has_value(); }
 
@@ -82,6 +84,7 @@ class SimStorage {
   std::uint64_t log_records() const;  // records in the log now (after truncation)
 
  private:
+  storage::StorageResult<Opened> recover();
   struct PendingAck {
     storage::Lsn lsn;
     std::uint64_t seq;
