@@ -23,6 +23,14 @@ struct Batch {
   bool operator==(const Batch&) const = default;
 };
 
+// An upper bound of a slot's encoded size in a peer message or a log record
+// (the commands plus generous per-field overhead), for byte-bounded batching.
+inline std::size_t wire_bytes(const Batch& b) {
+  std::size_t n = 64;
+  for (const Value& v : b.commands) n += v.size() + 16;
+  return n;
+}
+
 // An acceptor's vote for one slot.
 struct SlotVote {
   Slot slot;

@@ -33,7 +33,19 @@ struct Limits {
   std::uint32_t max_batch_commands = 64;    // commands in one slot
   std::uint32_t max_batch_bytes = 1 << 20;  // bytes of commands in one slot
   std::uint32_t max_pending_commands = 8192;  // queued on the leader
+  std::uint64_t max_pending_bytes = 64 << 20;  // bytes of commands queued on the leader
   std::uint32_t max_entries_per_message = 64;  // slots in one Accept / CatchUpReply
+  // Bytes of slots (as wire_bytes() counts them) in one Accept, CatchUpReply
+  // or CompactRecord; one slot always fits. With window_bytes this keeps
+  // every message well under the peer frame limit (limits::kMaxFrameBodyBytes)
+  // whatever the clients send.
+  std::uint32_t max_message_bytes = 1 << 20;
+  // The leader opens no new slot while the slots in flight hold this many
+  // bytes, so the votes a Promise must report stay bounded too.
+  std::uint32_t window_bytes = 1 << 20;
+  // A Promise larger than this is declined (the candidate lags too far to
+  // take over; it is sent chosen slots instead). Declining is always safe.
+  std::uint32_t max_promise_bytes = 3 << 20;
   std::uint32_t snapshot_chunk_bytes = 1 << 20;  // snapshot bytes in one message
   std::uint64_t max_snapshot_bytes = 1ULL << 30;  // a larger snapshot is not received
 };

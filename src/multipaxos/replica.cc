@@ -9,6 +9,23 @@ Slot next(Slot s) { return Slot{s.value() + 1}; }
 
 std::size_t batch_bytes(const Value& v) { return v.size(); }
 
+// Splits `items` into runs of at most `max_count` items and `max_bytes`
+// bytes (by `size`); a run always takes at least one item.
+template <typename T, typename Size, typename Emit>
+void split_bounded(std::vector<T>& items, std::size_t max_count, std::size_t max_bytes, Size size, Emit emit) {
+  std::size_t i = 0;
+  do {
+    std::vector<T> run;
+    std::size_t bytes = 0;
+    while (i < items.size() && run.size() < max_count &&
+           (run.empty() || bytes + size(items[i]) <= max_bytes)) {
+      bytes += size(items[i]);
+      run.push_back(std::move(items[i++]));
+    }
+    emit(std::move(run));
+  } while (i < items.size());
+}
+
 }  // namespace
 
 Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot)
@@ -117,7 +134,8 @@ SubmitResult Replica::submit(Value command) {
   auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
   if (l->in_progress.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
-  if (l->pending.size() >= config_.limits.max_pending_commands) {
+  if (l->pending.size() >= config_.limits.max_pending_commands ||
+      (!l->pending.empty() && l->pending_bytes + batch_bytes(command) > config_.limits.max_pending_bytes)) {
     return {SubmitStatus::kBusy, config_.self};
   }
   l->in_progress.insert(command);
@@ -157,6 +175,11 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
     // is always safe. Send it the snapshot instead.
     return send_snapshot_chunk(from, 0);
   }
+  if (from != config_.self && promise_bytes(m.from_slot) > config_.limits.max_promise_bytes) {
+    // The candidate lags so far behind our chosen slots that the Promise
+    // would not fit in a message. Declining is safe; help it catch up.
+    return on_catchup_request(from, CatchUpRequest{m.from_slot});
+  }
   if (m.ballot > promised_) {
     promised_ = m.ballot;
     persist(PromiseRecord{m.ballot});
@@ -173,6 +196,18 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
     }
   }
   send_when_durable(from, std::move(p));
+}
+
+std::size_t Replica::promise_bytes(Slot from_slot) const {
+  std::size_t n = 0;
+  for (auto it = log_.lower_bound(from_slot); it != log_.end(); ++it) {
+    if (it->second.chosen) {
+      n += wire_bytes(*it->second.chosen);
+    } else if (it->second.vote) {
+      n += wire_bytes(it->second.vote->value);
+    }
+  }
+  return n;
 }
 
 void Replica::on_accept(NodeId from, const Accept& m) {
@@ -305,6 +340,7 @@ void Replica::become_leader(Campaigning& c) {
     // Re-proposed commands are in flight too: a client's retry after the
     // failover must not propose them again.
     for (const Value& cmd : v.commands) l.in_progress.insert(cmd);
+    l.inflight_bytes += wire_bytes(v);
     l.proposals[Slot{s}] = Proposal{std::move(v), {}, now_};
     reproposed.push_back(Slot{s});
   }
@@ -331,7 +367,8 @@ void Replica::propose_pending() {
   if (l == nullptr) return;
   const Limits& lim = config_.limits;
   std::vector<Slot> fresh;
-  while (!l->pending.empty() && l->proposals.size() < lim.window_slots) {
+  while (!l->pending.empty() && l->proposals.size() < lim.window_slots &&
+         (l->proposals.empty() || l->inflight_bytes < lim.window_bytes)) {
     Batch b;
     std::size_t bytes = 0;
     while (!l->pending.empty() && b.commands.size() < lim.max_batch_commands &&
@@ -343,6 +380,7 @@ void Replica::propose_pending() {
     }
     Slot s = l->next_slot;
     l->next_slot = next(s);
+    l->inflight_bytes += wire_bytes(b);
     l->proposals[s] = Proposal{std::move(b), {}, now_};
     fresh.push_back(s);
   }
@@ -350,14 +388,15 @@ void Replica::propose_pending() {
 }
 
 void Replica::send_accepts(const Leading& l, const std::vector<Slot>& slots, NodeSet to) {
-  std::size_t per_message = config_.limits.max_entries_per_message;
-  for (std::size_t i = 0; i < slots.size(); i += per_message) {
-    Accept a{l.ballot, {}, commit_};
-    for (std::size_t j = i; j < slots.size() && j < i + per_message; ++j) {
-      a.entries.push_back(SlotValue{slots[j], l.proposals.at(slots[j]).value});
-    }
-    for (NodeId n : to.to_vector()) send_now(n, a);
-  }
+  if (slots.empty()) return;
+  std::vector<SlotValue> entries;
+  for (Slot s : slots) entries.push_back(SlotValue{s, l.proposals.at(s).value});
+  split_bounded(entries, config_.limits.max_entries_per_message, config_.limits.max_message_bytes,
+                [](const SlotValue& e) { return wire_bytes(e.value); },
+                [&](std::vector<SlotValue> run) {
+                  Accept a{l.ballot, std::move(run), commit_};
+                  for (NodeId n : to.to_vector()) send_now(n, a);
+                });
 }
 
 void Replica::on_accepted(NodeId from, const Accepted& m) {
@@ -374,6 +413,7 @@ void Replica::on_accepted(NodeId from, const Accepted& m) {
                       : config_.quorums.is_phase2_quorum(it->second.acks);
     if (!chosen) continue;
     Batch v = std::move(it->second.value);
+    l->inflight_bytes -= std::min(l->inflight_bytes, wire_bytes(v));
     l->proposals.erase(it);
     for (const Value& cmd : v.commands) l->in_progress.erase(cmd);
     mark_chosen(s, v);
@@ -488,9 +528,13 @@ void Replica::maybe_catch_up(bool now) {
 void Replica::on_catchup_request(NodeId from, const CatchUpRequest& m) {
   if (m.from_slot <= compacted_) return send_snapshot_chunk(from, 0);
   CatchUpReply r{{}, commit_};
+  std::size_t bytes = 0;
   for (std::uint64_t s = m.from_slot.value();
        s <= commit_.value() && r.chosen.size() < config_.limits.max_entries_per_message; ++s) {
-    r.chosen.push_back(SlotValue{Slot{s}, *log_.at(Slot{s}).chosen});
+    const Batch& v = *log_.at(Slot{s}).chosen;
+    if (!r.chosen.empty() && bytes + wire_bytes(v) > config_.limits.max_message_bytes) break;
+    bytes += wire_bytes(v);
+    r.chosen.push_back(SlotValue{Slot{s}, v});
   }
   send_now(from, std::move(r));
 }
@@ -520,13 +564,9 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
   for (const auto& [slot, st] : log_) {
     if (st.vote) votes.push_back(*st.vote);
   }
-  const std::size_t per_record = config_.limits.max_entries_per_message;
-  std::size_t i = 0;
-  do {
-    CompactRecord r{promised_, upto, {}};
-    for (; i < votes.size() && r.votes.size() < per_record; ++i) r.votes.push_back(std::move(votes[i]));
-    persist(std::move(r));
-  } while (i < votes.size());
+  split_bounded(votes, config_.limits.max_entries_per_message, config_.limits.max_message_bytes,
+                [](const SlotVote& v) { return wire_bytes(v.value); },
+                [&](std::vector<SlotVote> run) { persist(CompactRecord{promised_, upto, std::move(run)}); });
   check_invariants();
 }
 

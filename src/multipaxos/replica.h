@@ -133,6 +133,7 @@ class Replica {
     std::map<Slot, Proposal> proposals;  // in flight
     std::deque<Value> pending;           // not yet in a slot
     std::size_t pending_bytes = 0;
+    std::size_t inflight_bytes = 0;      // wire_bytes() of `proposals`
     // Commands queued or in flight. A client that times out and retries sends
     // the same bytes again; proposing them twice would only add load, and
     // under overload that load is what makes every client time out.
@@ -153,6 +154,7 @@ class Replica {
   void on_heartbeat_reply(NodeId from, const HeartbeatReply& m);
   // learner
   void on_catchup_request(NodeId from, const CatchUpRequest& m);
+  std::size_t promise_bytes(Slot from_slot) const;
   void on_catchup_reply(NodeId from, const CatchUpReply& m);
   void on_snapshot_request(NodeId from, const SnapshotRequest& m);
   void on_snapshot_chunk(NodeId from, const SnapshotChunk& m);
