@@ -57,6 +57,7 @@ std::vector<Payload> richer_payloads() {
       multipaxos::SnapshotRequest{.index = Slot{40}, .offset = 1024},
       multipaxos::SnapshotChunk{
           .index = Slot{40}, .offset = 4, .total = 12, .data = "snapshot", .commit = Slot{41}},
+      Forward{.commands = {"SET k v", std::string(3, '\0')}},
   };
 }
 

@@ -123,6 +123,10 @@ void payload_to_wire(const Payload& payload, wire::Envelope* out) {
                    w->set_data(m.data);
                    w->set_commit(m.commit.value());
                  },
+                 [&](const Forward& m) {
+                   auto* w = out->mutable_forward();
+                   for (const Value& c : m.commands) w->add_commands(c);
+                 },
              },
              payload);
 }
@@ -194,6 +198,17 @@ Payload payload_from_wire(const wire::Envelope& w) {
         throw Invalid{"snapshot chunk outside the snapshot"};
       }
       return multipaxos::SnapshotChunk{Slot{m.index()}, m.offset(), m.total(), m.data(), Slot{m.commit()}};
+    }
+    case wire::Envelope::kForward: {
+      const auto& m = w.forward();
+      if (m.commands_size() > kMaxCommandsPerBatch) throw Invalid{"forward has too many commands"};
+      Forward f;
+      f.commands.reserve(static_cast<std::size_t>(m.commands_size()));
+      for (const auto& c : m.commands()) {
+        if (c.size() > limits::kMaxValueBytes) throw Invalid{"value larger than the limit"};
+        f.commands.push_back(c);
+      }
+      return f;
     }
     case wire::Envelope::PAYLOAD_NOT_SET:
       break;

@@ -31,6 +31,7 @@ const char* payload_name(const Payload& p) {
                         [](const multipaxos::CatchUpReply&) { return "CatchUpReply"; },
                         [](const multipaxos::SnapshotRequest&) { return "SnapshotRequest"; },
                         [](const multipaxos::SnapshotChunk&) { return "SnapshotChunk"; },
+                        [](const Forward&) { return "Forward"; },
                     },
                     p);
 }
@@ -105,6 +106,7 @@ std::string describe(const Envelope& e) {
                    std::to_string(m.offset + m.data.size()) + " of " + std::to_string(m.total) +
                    ", commit=" + m.commit.to_string() + ")";
           },
+          [](const Forward& m) { return "Forward(" + std::to_string(m.commands.size()) + " commands)"; },
       },
       e.payload);
   return e.from.to_string() + "->" + e.to.to_string() + " " + body;

@@ -5,12 +5,21 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/multipaxos_messages.h"
 #include "core/paxos_messages.h"
 
 namespace quorum {
+
+// Commands a replica relays, for clients connected to it, to the replica it
+// believes leads (every replica accepts every command). Not a protocol
+// message: the runtime hands them to its core's submit(); cores ignore it.
+struct Forward {
+  std::vector<Value> commands;
+  bool operator==(const Forward&) const = default;
+};
 
 using Payload = std::variant<
     // single-decree Paxos
@@ -20,7 +29,9 @@ using Payload = std::variant<
     multipaxos::Prepare, multipaxos::Promise, multipaxos::Accept, multipaxos::Accepted,
     multipaxos::Nack, multipaxos::Heartbeat, multipaxos::HeartbeatReply,
     multipaxos::CatchUpRequest, multipaxos::CatchUpReply, multipaxos::SnapshotRequest,
-    multipaxos::SnapshotChunk>;
+    multipaxos::SnapshotChunk,
+    // runtime
+    Forward>;
 
 struct Envelope {
   NodeId from;

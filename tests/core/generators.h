@@ -283,6 +283,11 @@ struct Arbitrary<quorum::multipaxos::SnapshotChunk> {
   }
 };
 
+template <>
+struct Arbitrary<quorum::Forward> {
+  static Gen<quorum::Forward> arbitrary() { return gen::build<quorum::Forward>(gen::set(&quorum::Forward::commands)); }
+};
+
 // ---- the closed set ------------------------------------------------------------
 
 template <>
