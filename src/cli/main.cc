@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   quorum::cli::add_sim_command(app, exit_code);
   quorum::cli::add_demo_command(app, exit_code);
+  quorum::cli::add_start_command(app, exit_code);
+  quorum::cli::add_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

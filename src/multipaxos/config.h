@@ -46,6 +46,10 @@ struct Limits {
   // A Promise larger than this is declined (the candidate lags too far to
   // take over; it is sent chosen slots instead). Declining is always safe.
   std::uint32_t max_promise_bytes = 3 << 20;
+  // false: submit() only queues, and the driver calls Replica::propose()
+  // once per turn of its event loop, so every command that arrived in that
+  // turn shares a slot instead of each taking one while the window has room.
+  bool propose_on_submit = true;
   std::uint32_t snapshot_chunk_bytes = 1 << 20;  // snapshot bytes in one message
   std::uint64_t max_snapshot_bytes = 1ULL << 30;  // a larger snapshot is not received
 };

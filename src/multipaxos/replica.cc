@@ -141,7 +141,7 @@ SubmitResult Replica::submit(Value command) {
   l->in_progress.insert(command);
   l->pending_bytes += batch_bytes(command);
   l->pending.push_back(std::move(command));
-  propose_pending();
+  if (config_.limits.propose_on_submit) propose_pending();
   return {SubmitStatus::kAccepted, config_.self};
 }
 
@@ -248,7 +248,7 @@ void Replica::on_accept(NodeId from, const Accept& m) {
   } else if (raised) {
     persist(PromiseRecord{m.ballot});
   }
-  learn_commit(m.ballot, m.commit);
+  learn_commit(m.ballot, m.commit, m.entries);
   reply.commit = commit_;
   send_when_durable(from, std::move(reply));
 }
@@ -397,6 +397,18 @@ void Replica::send_accepts(const Leading& l, const std::vector<Slot>& slots, Nod
                   Accept a{l.ballot, std::move(run), commit_};
                   for (NodeId n : to.to_vector()) send_now(n, a);
                 });
+  NodeSet others = config_.quorums.members();
+  others.erase(config_.self);
+  if ((to.bits() & others.bits()) == others.bits()) announced_commit_ = std::max(announced_commit_, commit_);
+}
+
+void Replica::announce_commit() {
+  const auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr || commit_ <= announced_commit_) return;
+  announced_commit_ = commit_;
+  for (NodeId n : config_.quorums.members().to_vector()) {
+    if (n != config_.self) send_now(n, Heartbeat{l->ballot, commit_});
+  }
 }
 
 void Replica::on_accepted(NodeId from, const Accepted& m) {
@@ -440,6 +452,7 @@ void Replica::tick_leader(Leading& l) {
 
   if (l.heartbeat_ticks_left == 0) {
     l.heartbeat_ticks_left = t.heartbeat_ticks;
+    announced_commit_ = std::max(announced_commit_, commit_);
     for (NodeId n : config_.quorums.members().to_vector()) {
       if (n != config_.self) send_now(n, Heartbeat{l.ballot, commit_});
     }
@@ -459,13 +472,29 @@ void Replica::tick_leader(Leading& l) {
 
 // ---------------------------------------------------------------- learner
 
-void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit) {
+void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit,
+                           const std::vector<SlotValue>& voted) {
   // A vote from the leader's own ballot at a slot it reports committed is the
   // chosen value: one ballot proposes one value per slot.
-  for (auto it = log_.upper_bound(commit_); it != log_.end() && it->first <= leader_commit; ++it) {
-    SlotState& s = it->second;
-    if (!s.chosen && s.vote && s.vote->ballot == leader_ballot) mark_chosen(it->first, s.vote->value);
+  if (leader_ballot != learn_ballot_) {
+    learn_ballot_ = leader_ballot;
+    learn_ballot_commit_ = Slot{0};
+    learn_cursor_ = commit_;
   }
+  learn_ballot_commit_ = std::max(learn_ballot_commit_, leader_commit);
+  auto learn = [&](Slot slot, SlotState& s) {
+    if (!s.chosen && s.vote && s.vote->ballot == leader_ballot) mark_chosen(slot, s.vote->value);
+  };
+  for (const SlotValue& e : voted) {
+    if (e.slot <= commit_ || e.slot > learn_ballot_commit_) continue;
+    auto it = log_.find(e.slot);
+    if (it != log_.end()) learn(it->first, it->second);
+  }
+  for (auto it = log_.upper_bound(std::max(commit_, learn_cursor_));
+       it != log_.end() && it->first <= learn_ballot_commit_; ++it) {
+    learn(it->first, it->second);
+  }
+  learn_cursor_ = std::max(learn_cursor_, learn_ballot_commit_);
   advance_commit();
 }
 

@@ -84,6 +84,14 @@ class Replica {
   void step(const Envelope& m);
   void tick();
   SubmitResult submit(Value command);
+  // Opens slots for queued commands while the window allows (see
+  // Limits::propose_on_submit); a no-op unless leading.
+  void propose() { propose_pending(); }
+  // Leader only: tells followers a commit index that no Accept or Heartbeat
+  // has carried yet. Without it a follower learns of a commit at the next
+  // Accept or heartbeat, and a client talking to that follower waits for it.
+  // The driver calls it once per batch of work, after propose().
+  void announce_commit();
   void on_durable(std::uint64_t seq);
   Output take_output();
   // The harness made a snapshot durable: the state after every slot <= upto
@@ -105,6 +113,8 @@ class Replica {
   std::optional<Batch> chosen(Slot s) const;
   std::size_t pending_commands() const;
   std::size_t held_messages() const { return gate_.held(); }
+  // The commit index `peer` last reported to this replica (follower lag).
+  Slot peer_commit(NodeId peer) const { return peer_commit_[peer.value() - 1]; }
 
  private:
   struct SlotState {
@@ -170,7 +180,10 @@ class Replica {
   void tick_leader(Leading& l);
   void maybe_catch_up(bool now);
 
-  void learn_commit(Ballot leader_ballot, Slot leader_commit);
+  // `voted` are the slots a message from that leader just carried; only they
+  // and slots not yet scanned under this ballot are looked at, so a replica
+  // far behind does not walk its whole log on every message.
+  void learn_commit(Ballot leader_ballot, Slot leader_commit, const std::vector<SlotValue>& voted = {});
   void mark_chosen(Slot s, const Batch& v);
   void advance_commit();
   void observe(Ballot b) { highest_seen_ = std::max(highest_seen_, b); }
@@ -201,6 +214,14 @@ class Replica {
   };
   std::optional<Incoming> incoming_;
   std::vector<Slot> peer_commit_;  // per node id - 1: the highest commit index heard
+  // Learner cursor: the ballot whose leader's commit index learn_ballot_commit_
+  // is, and how far the log has been scanned for votes at that ballot. A slot
+  // at or below the cursor without such a vote can only gain one through an
+  // Accept, which learn_commit checks directly.
+  Slot announced_commit_{0};  // leader: highest commit index sent to every peer
+  Ballot learn_ballot_;
+  Slot learn_ballot_commit_{0};
+  Slot learn_cursor_{0};
   std::uint32_t catchup_ticks_left_ = 0;
 
   DurabilityGate gate_;

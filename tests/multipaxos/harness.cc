@@ -282,6 +282,12 @@ SubmitResult Harness::submit(std::uint32_t id, const Value& command) {
   return r;
 }
 
+void Harness::announce_commit(std::uint32_t id) {
+  note(std::to_string(id) + " announce commit");
+  replica(id).announce_commit();
+  collect(id);
+}
+
 void Harness::tick(std::uint32_t id, int times) {
   for (int i = 0; i < times; ++i) {
     if (!is_up(id)) return;

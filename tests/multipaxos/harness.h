@@ -146,6 +146,8 @@ class Harness {
 
   // ---- clients and time ----
   SubmitResult submit(std::uint32_t id, const Value& command);
+  // Replica::announce_commit(), as the server's driver calls it each turn.
+  void announce_commit(std::uint32_t id);
   void tick(std::uint32_t id, int times = 1);
   void tick_all(int times = 1);
 

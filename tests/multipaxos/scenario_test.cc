@@ -361,6 +361,61 @@ TEST(MultiPaxosCommit, FollowerWithTheLeadersVotesLearnsCommitFromAHeartbeat) {
   EXPECT_EQ(h.sent(msgs("CatchUpRequest")), 0u) << "its own votes were enough";
 }
 
+TEST(MultiPaxosCommit, FollowerLearnsACommitWhoseAcceptArrivesAfterTheHeartbeat) {
+  Harness h(3);
+  ASSERT_TRUE(h.elect(1));
+  ASSERT_TRUE(h.settle());
+  h.submit(1, "a");
+  // 2 votes, 1 commits slot 1; the Accept to 3 (carrying commit 0) is late.
+  ASSERT_EQ(h.deliver(msgs("Accept").to(2)), 1u);
+  h.deliver(msgs("Accept").to(1));  // the leader's own vote, if it sends itself one
+  for (int i = 0; i < 3; ++i) {
+    h.sync_all();
+    h.deliver(msgs("Accepted"));
+  }
+  ASSERT_EQ(h.replica(1).commit_index(), S(1));
+  for (int i = 0; i < 100 && h.count(msgs("Heartbeat").to(3)) == 0; ++i) h.tick(1);
+  ASSERT_EQ(h.deliver(msgs("Heartbeat").to(3)), 1u);
+  EXPECT_EQ(h.replica(3).commit_index(), S(0)) << "3 has no vote for slot 1 yet";
+  // The heartbeat already told 3 that slot 1 is committed; its own vote at
+  // the leader's ballot, arriving now, is the chosen value.
+  ASSERT_EQ(h.deliver(msgs("Accept").to(3)), 1u);
+  EXPECT_EQ(h.replica(3).commit_index(), S(1));
+  EXPECT_EQ(h.committed(3), slots({{1, batch({"a"})}}));
+  EXPECT_THAT(h.violations(), IsEmpty());
+}
+
+TEST(MultiPaxosCommit, AnnounceCommitTellsFollowersOnceWithoutWaitingForAHeartbeat) {
+  Harness h(3);
+  ASSERT_TRUE(h.elect(1));
+  ASSERT_TRUE(h.settle());
+  h.submit(1, "a");
+  h.deliver(msgs("Accept"));
+  h.sync_all();
+  h.deliver(msgs("Accepted"));
+  ASSERT_EQ(h.replica(1).commit_index(), S(1));
+  ASSERT_EQ(h.replica(2).commit_index(), S(0));
+  const std::size_t before = h.sent(msgs("Heartbeat"));
+  h.announce_commit(1);
+  EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2);
+  h.announce_commit(1);
+  EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2) << "nothing new to announce";
+  h.announce_commit(2);
+  EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2) << "followers never announce";
+  h.deliver(msgs("Heartbeat"));
+  EXPECT_EQ(h.replica(2).commit_index(), S(1));
+  EXPECT_EQ(h.replica(3).commit_index(), S(1));
+  // An Accept sent to everyone carries the commit index too: no extra message.
+  h.submit(1, "b");
+  h.deliver(msgs("Accept"));
+  h.sync_all();
+  h.deliver(msgs("Accepted"));
+  h.submit(1, "c");
+  const std::size_t after_accepts = h.sent(msgs("Heartbeat"));
+  h.announce_commit(1);
+  EXPECT_EQ(h.sent(msgs("Heartbeat")), after_accepts);
+}
+
 TEST(MultiPaxosCommit, DuplicatedAndReorderedMessagesChangeNothing) {
   Harness h(3);
   ASSERT_TRUE(h.elect(1));

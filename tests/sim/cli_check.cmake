@@ -122,7 +122,7 @@ elseif(CHECK STREQUAL "replay")
   endif()
 
 elseif(CHECK STREQUAL "demo")
-  run_quorum(R demo)
+  run_quorum(R demo --simulated)
   if(NOT R_RC EQUAL 0)
     fail("demo exited ${R_RC}\n${R_OUT}\n${R_ERR}")
   endif()
