@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev
   protobuf-compiler libprotobuf-dev zlib1g-dev
-  libasio-dev
+  libasio-dev libjemalloc-dev
   redis-tools redis-server libhiredis-dev
 )
 

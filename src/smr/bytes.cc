@@ -114,19 +114,30 @@ std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-void Hasher::byte(std::uint8_t b) {
-  h_ ^= b;
-  h_ *= 0x100000001b3ULL;
+void Hasher::word(std::uint64_t w) {
+  h_ ^= w;
+  h_ *= 0x9e3779b97f4a7c15ULL;
+  h_ ^= h_ >> 29;
 }
 
 Hasher& Hasher::u64(std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>((v >> (8 * i)) & 0xff));
+  word(v);
   return *this;
 }
 
 Hasher& Hasher::bytes(std::string_view s) {
-  u64(s.size());
-  for (char c : s) byte(static_cast<std::uint8_t>(c));
+  word(s.size());
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w = 0;
+    for (int b = 0; b < 8; ++b) w |= std::uint64_t{static_cast<unsigned char>(s[i + b])} << (8 * b);
+    word(w);
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    for (int b = 0; i + b < s.size(); ++b) w |= std::uint64_t{static_cast<unsigned char>(s[i + b])} << (8 * b);
+    word(w);
+  }
   return *this;
 }
 

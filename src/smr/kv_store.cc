@@ -1,6 +1,6 @@
 #include "smr/kv_store.h"
 
-#include <iterator>
+#include <algorithm>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -178,9 +178,13 @@ std::string KvStore::snapshot() const {
   std::string out(kMagic, sizeof kMagic);
   bytes::put_u8(out, kKvSnapshotVersion);
   bytes::put_varint(out, data_.size());
-  for (const auto& [key, value] : data_) {
-    bytes::put_string(out, key);
-    bytes::put_string(out, value);
+  std::vector<const Map::value_type*> entries;
+  entries.reserve(data_.size());
+  for (const auto& entry : data_) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : entries) {
+    bytes::put_string(out, entry->first);
+    bytes::put_string(out, entry->second);
   }
   bytes::seal(out);
   return out;
@@ -205,18 +209,21 @@ RestoreResult KvStore::restore(std::string_view snapshot) {
   // Every entry takes at least two bytes (two lengths).
   if (count > in.remaining() / 2) return fail("entry count " + std::to_string(count) + " exceeds the input");
 
-  std::map<std::string, std::string, std::less<>> data;
+  Map data;
+  data.reserve(count);
+  std::string_view previous;
   std::uint64_t sum = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string_view key;
     std::string_view value;
     if (!in.string(limits::kMaxValueBytes, key)) return fail("entry " + std::to_string(i) + ": bad key");
     if (!in.string(limits::kMaxValueBytes, value)) return fail("entry " + std::to_string(i) + ": bad value");
-    if (!data.empty() && !(std::prev(data.end())->first < key)) {
+    if (i > 0 && !(previous < key)) {
       return fail("entry " + std::to_string(i) + ": keys out of order or repeated");
     }
+    previous = key;  // points into `snapshot`, which outlives the loop
     sum += entry_hash(key, value);
-    data.emplace_hint(data.end(), std::string(key), std::string(value));
+    data.emplace(std::string(key), std::string(value));
   }
   if (!in.done()) return fail(std::to_string(in.remaining()) + " trailing bytes");
   data_ = std::move(data);

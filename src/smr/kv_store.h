@@ -18,9 +18,10 @@
 // reply, so the store only ever holds what its snapshot can restore.
 //
 // Options that need a clock (EX, PX, EXAT, PXAT, KEEPTTL) or GET are not
-// supported: they are a syntax error. Keys live in an ordered std::map, so
-// snapshots are deterministic; the digest is maintained incrementally (sum of
-// per-entry hashes), so digest() is O(1).
+// supported: they are a syntax error. Keys live in a hash table (a write is
+// O(1), not a walk down a tree of string compares); snapshot() sorts them, so
+// snapshots are deterministic. The digest is maintained incrementally (sum of
+// per-entry hashes, independent of order), so digest() is O(1).
 //
 // Snapshot format (little-endian, varints as in smr/bytes.h):
 //   "QKVS"  magic
@@ -35,7 +36,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,7 +71,12 @@ class KvStore final : public StateMachine {
   Reply incr_cmd(const Command& c);
   Reply mget_cmd(const Command& c) const;
 
-  std::map<std::string, std::string, std::less<>> data_;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  using Map = std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>>;
+  Map data_;
   std::uint64_t entries_hash_sum_ = 0;  // sum (mod 2^64) of entry_hash over data_
 };
 
