@@ -127,6 +127,21 @@ class ClientServer::Session : public std::enable_shared_from_this<Session> {
       if (closing_ && slots_.empty()) return finish();
       return pump();
     }
+    // Replies reach us one at a time as slots apply; a send per reply would
+    // cost a system call, the client's TCP receive path and a wake-up each.
+    // Posting the flush behind the handlers already ready lets everything
+    // this loop turn answers leave in one send.
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this(), alive = server_.alive_] {
+      if (!*alive) return;
+      self->flush_posted_ = false;
+      self->flush();
+    });
+  }
+
+  void flush() {
+    if (writing_ || closed_ || out_.empty()) return;
     writing_ = true;
     sending_.swap(out_);
     out_.clear();
@@ -158,6 +173,7 @@ class ClientServer::Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;
   bool pumping_ = false;
   bool writing_ = false;
+  bool flush_posted_ = false;
   bool closing_ = false;  // after QUIT or a protocol error: flush, then close
   bool closed_ = false;
 };
