@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/local_cluster.h"
 #include "core/codec.h"
 #include "runtime/peer_transport.h"
 
@@ -21,11 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
+std::uint16_t free_port() { return cluster::pick_free_ports(1).front(); }
 
 Envelope heartbeat(std::uint32_t from, std::uint32_t to, std::uint64_t commit) {
   return Envelope{NodeId{from}, NodeId{to}, multipaxos::Heartbeat{Ballot{1, NodeId{from}}, Slot{commit}}};

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/local_cluster.h"
 #include "runtime/metrics.h"
 #include "runtime/replica_host.h"
 #include "server/client_server.h"
@@ -24,11 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
+std::uint16_t free_port() { return cluster::pick_free_ports(1).front(); }
 
 class OneReplica : public ::testing::Test {
  protected:
