@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <string_view>
+#include <vector>
 
 namespace quorum::server {
 
@@ -37,6 +39,35 @@ smr::Reply unknown(const smr::Command& argv) {
   return smr::Reply::error(text);
 }
 
+// INFO [section ...]: the named "# Section" blocks of `info`, as Redis does;
+// no argument, "all", "everything" or "default" is the whole text.
+std::string info_sections(const smr::Command& argv, const std::string& info) {
+  if (argv.size() == 1) return info;
+  std::vector<std::string> wanted;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string w = lower(argv[i]);
+    if (w == "all" || w == "everything" || w == "default") return info;
+    wanted.push_back(w);
+  }
+  std::string out;
+  bool keep = false;
+  std::size_t pos = 0;
+  while (pos < info.size()) {
+    std::size_t end = info.find("\r\n", pos);
+    end = end == std::string::npos ? info.size() : end + 2;
+    const std::string_view line(info.data() + pos, end - pos);
+    if (line.starts_with("# ")) {
+      std::string name(line.substr(2));
+      while (!name.empty() && (name.back() == '\r' || name.back() == '\n')) name.pop_back();
+      keep = std::find(wanted.begin(), wanted.end(), lower(name)) != wanted.end();
+      if (keep && !out.empty()) out += "\r\n";
+    }
+    if (keep && line != "\r\n") out += line;
+    pos = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 CommandKind classify(const smr::Command& argv) {
@@ -58,7 +89,7 @@ smr::Reply local_reply(const smr::Command& argv, const std::string& info) {
     if (argv.size() != 2) return wrong_arity(argv);
     return argv[1] == "0" ? smr::Reply::ok() : smr::Reply::error("ERR DB index is out of range");
   }
-  if (name == "INFO") return smr::Reply::bulk(info);
+  if (name == "INFO") return smr::Reply::bulk(info_sections(argv, info));
   if (name == "COMMAND" || name == "CONFIG") return smr::Reply::array({});
   if (name == "CLIENT") return smr::Reply::ok();
   return unknown(argv);

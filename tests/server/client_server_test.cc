@@ -181,6 +181,12 @@ TEST(LocalCommands, ClassifyAndArity) {
   EXPECT_TRUE(reject_before_log({"INCR", "a", "b"}).has_value());
   EXPECT_TRUE(reject_before_log({"MGET"}).has_value());
   EXPECT_EQ(local_reply({"INFO"}, "x:1\r\n"), smr::Reply::bulk("x:1\r\n"));
+  const std::string info = "# Server\r\nid:1\r\n\r\n# Replication\r\nrole:leader\r\n\r\n# Stats\r\nn:2\r\n";
+  EXPECT_EQ(local_reply({"INFO", "replication"}, info), smr::Reply::bulk("# Replication\r\nrole:leader\r\n"));
+  EXPECT_EQ(local_reply({"INFO", "SERVER", "stats"}, info),
+            smr::Reply::bulk("# Server\r\nid:1\r\n\r\n# Stats\r\nn:2\r\n"));
+  EXPECT_EQ(local_reply({"INFO", "all"}, info), smr::Reply::bulk(info));
+  EXPECT_EQ(local_reply({"INFO", "nosuch"}, info), smr::Reply::bulk(""));
   EXPECT_EQ(local_reply({"COMMAND", "DOCS"}, ""), smr::Reply::array({}));
   EXPECT_EQ(local_reply({"CONFIG", "GET", "save"}, ""), smr::Reply::array({}));
 }
