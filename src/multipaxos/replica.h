@@ -202,6 +202,7 @@ class Replica {
 
   Ballot promised_;
   Ballot highest_seen_;
+  Ballot highest_vote_;  // the highest ballot of any vote ever held (PromiseIntegrity)
   std::map<Slot, SlotState> log_;
   Slot commit_{0};   // every slot <= commit_ is chosen and known here
   Slot applied_{0};  // every slot <= applied_ has been output as committed
