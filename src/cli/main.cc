@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   quorum::cli::add_demo_command(app, exit_code);
   quorum::cli::add_start_command(app, exit_code);
   quorum::cli::add_bench_command(app, exit_code);
+  quorum::cli::add_check_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

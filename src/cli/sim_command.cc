@@ -25,6 +25,7 @@ struct SimArgs {
   std::uint32_t window = 0;
   std::uint32_t clients = 0;
   bool no_faults = false;
+  std::string learner = "classic";
   bool json = false;
   bool trace = false;
   unsigned jobs = 0;
@@ -39,6 +40,7 @@ std::string replay_command(const SimArgs& a, std::uint64_t seed) {
   if (a.window != 0) cmd += " --window " + std::to_string(a.window);
   if (a.clients != 0) cmd += " --clients " + std::to_string(a.clients);
   if (a.no_faults) cmd += " --no-faults";
+  if (a.learner != "classic") cmd += " --learner " + a.learner;
   return cmd + " --trace";
 }
 
@@ -49,6 +51,32 @@ nlohmann::json faults_json(const sim::FaultCounts& f) {
           {"restarts", f.restarts},     {"lost_writes", f.lost_writes},
           {"torn_writes", f.torn_writes}, {"bit_flips", f.bit_flips},
           {"corruptions_detected", f.corruptions_detected}};
+}
+
+double median(std::vector<std::uint64_t> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t m = v.size() / 2;
+  return v.size() % 2 == 1 ? static_cast<double>(v[m]) : (static_cast<double>(v[m - 1]) + static_cast<double>(v[m])) / 2;
+}
+
+double mean(const std::vector<std::uint64_t>& v) {
+  if (v.empty()) return 0;
+  double sum = 0;
+  for (std::uint64_t x : v) sum += static_cast<double>(x);
+  return sum / static_cast<double>(v.size());
+}
+
+// When the runs first decided (single-decree Paxos): all of them, and those
+// with a leader change (two or more ballots in phase 2).
+nlohmann::json decisions_json(const sim::BatchReport& b) {
+  if (b.decision_ticks.empty()) return nullptr;
+  return {{"runs", b.decision_ticks.size()},
+          {"median_tick", median(b.decision_ticks)},
+          {"mean_tick", mean(b.decision_ticks)},
+          {"contended_runs", b.contended_decision_ticks.size()},
+          {"contended_median_tick", median(b.contended_decision_ticks)},
+          {"contended_mean_tick", mean(b.contended_decision_ticks)}};
 }
 
 // The end of a failing seed's trace: runs are deterministic, so the seed is
@@ -74,7 +102,16 @@ int run_sim(const SimArgs& a) {
     std::cerr << "quorum sim: unknown protocol '" << a.protocol << "' (known:" << known << ")\n";
     return 2;
   }
-  auto run = proto->make(sim::SimSettings{a.break_name, a.max_batch, a.window, a.clients, a.no_faults});
+  if (a.learner != "classic" && a.protocol != "paxos") {
+    std::cerr << "quorum sim: --learner is for --protocol paxos\n";
+    return 2;
+  }
+  if (a.learner != "classic" && a.learner != "consecutive") {
+    std::cerr << "quorum sim: unknown --learner '" << a.learner << "' (classic, consecutive)\n";
+    return 2;
+  }
+  auto run = proto->make(
+      sim::SimSettings{a.break_name, a.max_batch, a.window, a.clients, a.no_faults, a.learner});
   if (!run) {
     std::string known;
     for (const auto& b : proto->breaks) known += " " + b;
@@ -133,6 +170,7 @@ int run_sim(const SimArgs& a) {
         {"elapsed_seconds", b.elapsed_seconds},
         {"seeds_per_second", seeds_per_sec},
         {"failures", failures},
+        {"decisions", decisions_json(b)},
     };
     std::cout << j.dump() << "\n";
   } else {
@@ -143,6 +181,14 @@ int run_sim(const SimArgs& a) {
         a.protocol, a.break_name.empty() ? "none" : a.break_name, b.start_seed,
         b.start_seed + b.seeds - 1, b.violations == 0 ? "ok" : "FAILED", b.violations, b.seeds,
         b.ops_completed, b.messages_delivered);
+    if (!b.decision_ticks.empty()) {
+      std::cout << fmt::format(
+          "  {} learner: first decision at tick {:.0f} (median of {} runs); {:.0f} in the {} runs "
+          "with a leader change\n",
+          a.break_name == "consecutive-with-gaps" ? "consecutive (broken)" : a.learner,
+          median(b.decision_ticks), b.decision_ticks.size(),
+          median(b.contended_decision_ticks), b.contended_decision_ticks.size());
+    }
     if (b.commands_committed > 0) {
       std::cout << fmt::format(
           "  {} client histories proven linearizable ({} operations); {} commands committed, "
@@ -184,6 +230,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--clients", args->clients, "Simulated clients (default: the seed decides)")
       ->check(CLI::Range(1, 1000));
   cmd->add_flag("--no-faults", args->no_faults, "No network, crash or disk faults");
+  cmd->add_option("--learner", args->learner,
+                  "paxos: classic, or consecutive (learn over consecutive ballots)");
   cmd->callback([args, &app, &exit_code] {
     args->program = app.get_name().empty() ? "quorum" : app.get_name();
     exit_code = run_sim(*args);

@@ -39,6 +39,15 @@ Acceptor::Reaction Acceptor::on_accept(const Accept& m) {
   return {Accepted{m.ballot, m.value}, changed};
 }
 
+void Acceptor::digest(StateDigest& d) const {
+  d.add(state_.promised);
+  d.add(std::uint64_t{state_.accepted.has_value()});
+  if (state_.accepted) {
+    d.add(state_.accepted->ballot);
+    d.add(state_.accepted->value);
+  }
+}
+
 void Acceptor::check_invariants(const AcceptorState& before) const {
   QUORUM_INVARIANT("PromiseMonotonic", state_.promised >= before.promised,
                    "promise went back from " + before.promised.to_string() + " to " +

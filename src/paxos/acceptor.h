@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/message.h"
+#include "core/state_digest.h"
 #include "paxos/config.h"
 #include "core/records.h"
 
@@ -29,6 +30,7 @@ class Acceptor {
   Reaction on_accept(const Accept& m);
 
   const AcceptorState& state() const { return state_; }
+  void digest(StateDigest& d) const;
 
  private:
   void check_invariants(const AcceptorState& before) const;

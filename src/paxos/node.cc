@@ -16,7 +16,8 @@ Node::Node(Config config, const std::optional<HardState>& recovered)
     : config_(std::move(config)),
       acceptor_(acceptor_state(recovered), config_.bugs),
       proposer_(config_, recovered ? recovered->proposer_round : 0),
-      learner_(config_.quorums),
+      learner_(config_.quorums, config_.learner, config_.ballot_owners(),
+               config_.bugs.consecutive_with_gaps),
       query_interval_(config_.timing.learn_query_ticks) {
   QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "node is not a member");
   proposer_.observe(acceptor_.state().promised);
@@ -124,6 +125,19 @@ void Node::tick() {
       if (to != config_.self) send_now(to, LearnQuery{});
     }
   }
+}
+
+void Node::expire_timer() {
+  if (learner_.learned()) return;
+  run(proposer_.expire());
+}
+
+void Node::digest(StateDigest& d) const {
+  QUORUM_ASSERT(gate_.held() == 0 && gate_.durable() == gate_.issued(),
+                "digest taken with a write in flight");
+  acceptor_.digest(d);
+  proposer_.digest(d);
+  learner_.digest(d);
 }
 
 void Node::on_durable(std::uint64_t seq) { gate_.acknowledge(seq, out_.messages); }

@@ -52,6 +52,13 @@ class Node {
   void on_durable(std::uint64_t seq);
   Output take_output();
 
+  // ---- for the model checker (check/), which abstracts time away ----
+  // The proposer's running timer fires now (it starts a new ballot).
+  void expire_timer();
+  // Adds the state that decides what this node does next, without timers,
+  // jitter or write sequence numbers. Only with no write in flight.
+  void digest(StateDigest& d) const;
+
   NodeId id() const { return config_.self; }
   const Config& config() const { return config_; }
   const AcceptorState& acceptor() const { return acceptor_.state(); }

@@ -7,6 +7,7 @@ namespace quorum::paxos {
 Proposer::Proposer(const Config& config, std::uint64_t recovered_round)
     : self_(config.self),
       quorums_(config.quorums),
+      owners_(config.ballot_owners()),
       timing_(config.timing),
       bugs_(config.bugs),
       prng_(config.seed),
@@ -27,12 +28,47 @@ std::optional<Ballot> Proposer::current_ballot() const {
   return std::nullopt;
 }
 
-Proposer::Action Proposer::start_phase1() {
+bool Proposer::timer_running() const {
+  return std::holds_alternative<Preparing>(phase_) || std::holds_alternative<Accepting>(phase_) ||
+         std::holds_alternative<Backoff>(phase_);
+}
+
+std::optional<Proposer::Action> Proposer::expire() {
+  if (!timer_running()) return std::nullopt;
+  return start_phase1();
+}
+
+void Proposer::digest(StateDigest& d) const {
+  d.add(std::uint64_t{phase_.index()});
+  if (const auto* p = std::get_if<Preparing>(&phase_)) {
+    d.add(p->ballot);
+    d.add(p->promised);
+    d.add(std::uint64_t{p->highest.has_value()});
+    if (p->highest) {
+      d.add(p->highest->ballot);
+      d.add(p->highest->value);
+    }
+  } else if (const auto* a = std::get_if<Accepting>(&phase_)) {
+    d.add(a->ballot);
+    d.add(a->value);
+  }
+  d.add(value_);
+  d.add(last_ballot_);
+  d.add(highest_seen_);
+}
+
+Ballot Proposer::next_ballot() const {
   Ballot next = std::max(last_ballot_, highest_seen_).successor(self_);
   // Never round 0: a persisted proposer_round of 0 recovers as "never
   // proposed", so a crashed proposer would reuse a round-0 ballot (possibly
   // with another value). {1, self} is above every round-0 ballot.
   if (next.round == 0) next = Ballot{1, self_};
+  return next;
+}
+
+Proposer::Action Proposer::start_phase1() {
+  Ballot next = next_ballot();
+  QUORUM_ASSERT(owners_.contains(self_), "a node that owns no ballots proposed");
   QUORUM_INVARIANT("BallotMonotonic", next > last_ballot_, "proposer reused a ballot");
   last_ballot_ = next;
   phase_ = Preparing{next, {}, std::nullopt, timing_.phase_timeout_ticks};

@@ -13,6 +13,7 @@
 
 #include "core/message.h"
 #include "core/prng.h"
+#include "core/state_digest.h"
 #include "paxos/config.h"
 
 namespace quorum::paxos {
@@ -51,6 +52,10 @@ class Proposer {
   std::optional<Action> on_promise(NodeId from, const Promise& m);
   std::optional<Action> on_nack(const Nack& m);
   std::optional<Action> tick();
+  // The model checker's abstraction of time: the running timer (phase
+  // timeout or backoff) fires now, so the proposer starts a new ballot.
+  std::optional<Action> expire();
+  bool timer_running() const;
   // The node learned a value: stop for good.
   void stop() { phase_ = Done{}; }
   // Remember a ballot seen anywhere, so the next attempt goes above it.
@@ -59,7 +64,11 @@ class Proposer {
   const Phase& phase() const { return phase_; }
   std::uint64_t round() const { return last_ballot_.round; }
   std::optional<Ballot> current_ballot() const;
+  // The ballot the next phase 1 will use.
+  Ballot next_ballot() const;
   bool has_value() const { return value_.has_value(); }
+  // Everything but timers and jitter (core/state_digest.h).
+  void digest(StateDigest& d) const;
 
  private:
   Action start_phase1();
@@ -67,6 +76,7 @@ class Proposer {
 
   NodeId self_;
   QuorumSystem quorums_;
+  NodeSet owners_;
   Timing timing_;
   Bugs bugs_;
   Prng prng_;

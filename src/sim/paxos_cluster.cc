@@ -26,8 +26,9 @@ const PaxosCluster::NodeSlot& PaxosCluster::slot(NodeId id) const {
 
 paxos::Config PaxosCluster::config_for(NodeId id) {
   NodeSet members = NodeSet::first_n(options_.nodes);
-  return paxos::Config{id, paxos::quorum_system_for(members, options_.bugs), options_.timing,
-                       options_.bugs, prng_.fork()};
+  return paxos::Config{id,          paxos::quorum_system_for(members, options_.bugs),
+                       options_.timing, options_.learner, options_.proposers, options_.bugs,
+                       prng_.fork()};
 }
 
 void PaxosCluster::record(const std::string& text) { trace_->event(now_, text); }
@@ -114,6 +115,7 @@ void PaxosCluster::drain(NodeId id) {
   }
   for (Envelope& e : out.messages) {
     if (const auto* a = std::get_if<paxos::Accepted>(&e.payload)) check_accepted(e.from, *a);
+    if (const auto* p = std::get_if<paxos::Accept>(&e.payload)) proposal_ballots_.insert(p->ballot);
     network_.send(now_, std::move(e));
   }
   if (out.learned) check_learned(id, *out.learned);
@@ -123,7 +125,10 @@ void PaxosCluster::check_learned(NodeId id, const Value& v) {
   record("learn " + id.to_string() + " \"" + v + "\"");
   QUORUM_INVARIANT("Validity", proposed_.count(v) == 1,
                    "node " + id.to_string() + " learned \"" + v + "\", which nobody proposed");
-  if (!decided_) decided_ = v;
+  if (!decided_) {
+    decided_ = v;
+    first_decision_tick_ = now_;
+  }
   QUORUM_INVARIANT("Agreement", *decided_ == v,
                    "node " + id.to_string() + " learned \"" + v + "\" but \"" + *decided_ +
                        "\" was learned before");

@@ -31,6 +31,8 @@ struct PaxosClusterOptions {
   NetworkOptions network;
   SimStorageOptions storage;
   paxos::Timing timing;
+  paxos::LearnerRule learner = paxos::LearnerRule::kClassic;
+  NodeSet proposers;  // empty: every node may propose
   paxos::Bugs bugs;
 };
 
@@ -61,6 +63,10 @@ class PaxosCluster {
   // The value learned by any learner so far, if one has.
   const std::optional<Value>& decided() const { return decided_; }
   bool all_up_nodes_learned() const;
+  // The tick a learner first learned (0: none has), and how many ballots
+  // reached phase 2 (an Accept was sent).
+  std::uint64_t first_decision_tick() const { return first_decision_tick_; }
+  std::uint64_t proposal_ballots() const { return proposal_ballots_.size(); }
 
  private:
   struct NodeSlot {
@@ -89,6 +95,8 @@ class PaxosCluster {
 
   std::set<Value> proposed_;
   std::optional<Value> decided_;
+  std::uint64_t first_decision_tick_ = 0;
+  std::set<Ballot> proposal_ballots_;
   std::optional<Value> chosen_;  // by the majority oracle
   std::map<std::pair<Ballot, Value>, NodeSet> accepted_by_;
 };

@@ -25,10 +25,11 @@ struct Plan {
   NemesisOptions nemesis;
 };
 
-Plan make_plan(Prng& prng, const paxos::Bugs& bugs) {
+Plan make_plan(Prng& prng, const paxos::Bugs& bugs, paxos::LearnerRule learner) {
   Plan p;
   p.cluster.nodes = prng.chance(500'000) ? 3 : 5;
   p.cluster.bugs = bugs;
+  p.cluster.learner = learner;
   p.cluster.network.drop_ppm = static_cast<std::uint32_t>(prng.range(0, 200'000));
   p.cluster.network.duplicate_ppm = static_cast<std::uint32_t>(prng.range(0, 100'000));
   p.cluster.network.delay_min_ticks = 1;
@@ -50,6 +51,9 @@ Plan make_plan(Prng& prng, const paxos::Bugs& bugs) {
   for (std::uint64_t i = 0; i < proposers; ++i) {
     std::uint64_t start = together ? 1 : prng.range(1, 120);
     p.clients.push_back(Client{NodeId{ids[i]}, "v" + std::to_string(ids[i]), start});
+    // Only proposers own ballots, so the consecutive learner's numbering
+    // has no gaps at nodes that never propose.
+    p.cluster.proposers.insert(NodeId{ids[i]});
   }
   return p;
 }
@@ -84,7 +88,7 @@ RunResult run_paxos(std::uint64_t seed, const PaxosSimOptions& options) {
   RunResult r;
   r.seed = seed;
   Prng prng(seed);
-  Plan plan = make_plan(prng, options.bugs);
+  Plan plan = make_plan(prng, options.bugs, options.learner);
   r.parameters = describe_plan(plan);
   Trace trace(options.keep_trace);
   trace.event(0, "seed " + std::to_string(seed) + ": " + r.parameters);
@@ -126,6 +130,8 @@ RunResult run_paxos(std::uint64_t seed, const PaxosSimOptions& options) {
   for (const Client& cl : plan.clients) {
     if (cl.started && cluster.is_up(cl.node) && cluster.node(cl.node)->learned()) ++r.ops_completed;
   }
+  r.decision_tick = cluster.first_decision_tick();
+  r.proposal_ballots = cluster.proposal_ballots();
   r.ticks = cluster.now();
   r.messages_delivered = cluster.delivered();
   r.faults = nemesis.faults(cluster);

@@ -27,6 +27,8 @@ struct RunResult {
   std::uint64_t leader_changes = 0;      // log protocols: elections won
   std::uint64_t snapshots_taken = 0;     // log protocols: snapshots written locally
   std::uint64_t snapshots_installed = 0; // log protocols: snapshots received from a peer
+  std::uint64_t decision_tick = 0;       // paxos: when a learner first learned (0: never)
+  std::uint64_t proposal_ballots = 0;    // paxos: ballots that reached phase 2
   bool history_checked = false;          // the client history passed the linearizability check
   std::uint64_t history_ops = 0;         // operations in that history
   FaultCounts faults;

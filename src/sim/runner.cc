@@ -22,9 +22,14 @@ const std::vector<Protocol>& protocols() {
                    if (!b) return std::nullopt;
                    bugs = *b;
                  }
-                 return RunFn([bugs](std::uint64_t seed, bool keep_trace) {
+                 auto rule = paxos::learner_rule_from_name(settings.learner);
+                 if (!rule) return std::nullopt;
+                 // The broken learner only exists as a consecutive one.
+                 if (bugs.consecutive_with_gaps) rule = paxos::LearnerRule::kConsecutive;
+                 return RunFn([bugs, rule](std::uint64_t seed, bool keep_trace) {
                    PaxosSimOptions o;
                    o.bugs = bugs;
+                   o.learner = *rule;
                    o.keep_trace = keep_trace;
                    return run_paxos(seed, o);
                  });
@@ -94,6 +99,10 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
     b.histories_checked += r.history_checked ? 1 : 0;
     b.history_ops += r.history_ops;
     b.faults += r.faults;
+    if (r.decision_tick > 0) {
+      b.decision_ticks.push_back(r.decision_tick);
+      if (r.proposal_ballots >= 2) b.contended_decision_ticks.push_back(r.decision_tick);
+    }
     if (r.violation) {
       ++b.violations;
       b.failures.push_back(std::move(r));

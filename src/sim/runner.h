@@ -23,6 +23,7 @@ struct SimSettings {
   std::uint32_t window_slots = 0;         // log protocols: 0 = the protocol default
   std::uint32_t clients = 0;              // 0 = the seed decides
   bool no_faults = false;                 // no network, crash or disk faults
+  std::string learner = "classic";        // paxos: classic | consecutive
 };
 
 struct Protocol {
@@ -50,6 +51,11 @@ struct BatchReport {
   std::uint64_t histories_checked = 0;  // runs whose client history was proven linearizable
   std::uint64_t history_ops = 0;
   FaultCounts faults;
+  // Single-decree Paxos: the tick of each run's first decision, over all
+  // runs that decided, and over those where two or more ballots reached
+  // phase 2 (a leader change: where the consecutive learner can help).
+  std::vector<std::uint64_t> decision_ticks;
+  std::vector<std::uint64_t> contended_decision_ticks;
   std::vector<RunResult> failures;  // runs with a violation (no trace)
   double elapsed_seconds = 0;
 };

@@ -59,8 +59,10 @@ class ThrowOnInvariant {
 // Configuration of node `self` in a cluster of nodes 1..n.
 inline paxos::Config config_for(std::uint32_t self, std::uint32_t n, paxos::Bugs bugs = {},
                                 paxos::Timing timing = {}) {
-  return paxos::Config{NodeId{self}, paxos::quorum_system_for(NodeSet::first_n(n), bugs), timing,
-                       bugs, /*seed=*/1000 + self};
+  return paxos::Config{NodeId{self}, paxos::quorum_system_for(NodeSet::first_n(n), bugs),
+                       timing,       paxos::LearnerRule::kClassic,
+                       NodeSet{},    bugs,
+                       /*seed=*/1000 + self};
 }
 
 }  // namespace testing_support

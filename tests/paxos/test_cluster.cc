@@ -197,7 +197,8 @@ void TestCluster::crash(std::uint32_t id) {
 void TestCluster::restart(std::uint32_t id) {
   Slot& s = slot(id);
   if (s.node) return;
-  Config config{NodeId{id}, paxos::quorum_system_for(NodeSet::first_n(size()), bugs_), timing_, bugs_,
+  Config config{NodeId{id}, paxos::quorum_system_for(NodeSet::first_n(size()), bugs_), timing_,
+                paxos::LearnerRule::kClassic, NodeSet{}, bugs_,
                 /*seed=*/1000 * ++incarnations_ + id};
   s.node = std::make_unique<Node>(config, s.disk);
   note("start " + std::to_string(id));

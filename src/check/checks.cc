@@ -1,0 +1,80 @@
+#include "check/checks.h"
+
+#include "check/paxos_model.h"
+
+namespace quorum::check {
+namespace {
+
+const char* search_name(SearchOrder order) {
+  switch (order) {
+    case SearchOrder::kBreadthFirst:
+      return "breadth-first";
+    case SearchOrder::kDepthFirst:
+      return "depth-first";
+    case SearchOrder::kRandomWalk:
+      return "random walks";
+  }
+  return "?";
+}
+
+std::string ballot_list(std::uint32_t ballots, std::uint32_t proposers) {
+  std::string out;
+  for (std::uint32_t i = 0; i < ballots; ++i) {
+    out += (i == 0 ? "" : ", ") + Ballot{1 + i / proposers, NodeId{1 + i % proposers}}.to_string();
+  }
+  return out;
+}
+
+std::optional<CheckRun> make_paxos(const CheckSettings& s, std::string& error) {
+  PaxosModelOptions o;
+  if (!s.break_name.empty()) {
+    auto bugs = paxos::bugs_from_name(s.break_name);
+    if (!bugs) {
+      error = "unknown --break for paxos: " + s.break_name;
+      return std::nullopt;
+    }
+    o.bugs = *bugs;
+  }
+  auto rule = paxos::learner_rule_from_name(s.learner);
+  if (!rule) {
+    error = "unknown --learner: " + s.learner + " (classic or consecutive)";
+    return std::nullopt;
+  }
+  o.learner = *rule;
+  if (o.bugs.consecutive_with_gaps) o.learner = paxos::LearnerRule::kConsecutive;
+  ExploreLimits limits = s.limits;
+  limits.order = s.order.value_or(SearchOrder::kBreadthFirst);
+  if (o.bugs.consecutive_with_gaps) {
+    // A gap needs a ballot between two others, and the value on the far
+    // side of it must then win a fourth: 4 ballots, a space too large to
+    // exhaust, so seeded random walks look for it (and shorten what they find).
+    o.ballots = 4;
+    limits.order = s.order.value_or(SearchOrder::kRandomWalk);
+  }
+  o.ballots = s.ballots.value_or(o.ballots);
+  o.crashes = s.crashes.value_or(o.crashes);
+  std::string config = std::to_string(o.acceptors) + " acceptors, " + std::to_string(o.proposers) +
+                       " proposers with values a and b, " + std::to_string(o.ballots) +
+                       " ballots (" + ballot_list(o.ballots, o.proposers) + "), " + std::to_string(o.crashes) + " crash-restarts, any message lost, duplicated or reordered, " +
+                       paxos::learner_rule_name(o.learner) + " learner";
+  config += std::string(", ") + search_name(limits.order);
+  return CheckRun{config, paxos::learner_rule_name(o.learner), [o, limits] { return explore(PaxosModel(o), limits); }};
+}
+
+}  // namespace
+
+const std::vector<CheckProtocol>& check_protocols() {
+  static const std::vector<CheckProtocol> all = {
+      {"paxos", paxos::bug_names(), make_paxos},
+  };
+  return all;
+}
+
+const CheckProtocol* find_check_protocol(const std::string& name) {
+  for (const CheckProtocol& p : check_protocols()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace quorum::check

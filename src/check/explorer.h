@@ -1,0 +1,312 @@
+// Breadth-first explicit-state exploration of a model built from the real
+// protocol cores (check/paxos_model.h, ...).
+//
+// A Model supplies:
+//   using State; using Action;             Action: small, trivially copyable
+//   State initial() const;
+//   void actions(const State&, std::vector<Action>&) const;
+//   State apply(const State&, Action) const;   may throw InvariantFailure
+//   void check(const State&) const;            throws InvariantFailure
+//   Fingerprint fingerprint(const State&) const;
+//   std::string describe(const State& before, Action) const;
+//   std::string summary(const State&) const;   the nodes, for a trace's end
+//
+// Visited states are kept as 128-bit fingerprints (core/state_digest.h) with
+// the parent and action that first reached them; full states live only in
+// the current and next breadth-first level (or on the depth-first stack).
+// Breadth-first order, the default, makes the first counterexample a
+// shortest one; it is rebuilt by replaying the actions from the initial
+// state, so the trace shows the real cores' messages.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/prng.h"
+#include "core/state_digest.h"
+
+namespace quorum::check {
+
+enum class SearchOrder {
+  kBreadthFirst,  // counterexamples are shortest; memory grows with a level
+  // Memory grows only with the depth, and a violation deep in a large space
+  // is reached without first exploring everything shallower; the
+  // counterexample is a real trace but not necessarily the shortest.
+  kDepthFirst,
+  // Random walks from the initial state (seeded), for spaces too large to
+  // exhaust: each step takes a random action that changes the state. Never
+  // complete; a counterexample is a real trace, not a shortest one.
+  kRandomWalk,
+};
+
+struct ExploreLimits {
+  std::uint64_t max_states = 20'000'000;  // stop (incomplete) beyond this many
+  double max_seconds = 0;                 // 0: no time limit
+  SearchOrder order = SearchOrder::kBreadthFirst;
+  std::uint64_t seed = 1;        // kRandomWalk
+  std::uint32_t walk_depth = 200;  // kRandomWalk: steps per walk at most
+};
+
+struct Counterexample {
+  std::string property;
+  std::string message;
+  std::vector<std::string> trace;  // one line per action, then the final state
+  std::size_t found_steps = 0;     // length as found, before shorten() (not breadth-first)
+};
+
+struct ExploreReport {
+  std::uint64_t states = 0;       // distinct states reached
+  std::uint64_t transitions = 0;  // actions applied
+  std::uint32_t depth = 0;        // deepest level (breadth-first) or path (depth-first)
+  bool complete = false;          // every reachable state was explored
+  double seconds = 0;
+  std::optional<Counterexample> violation;  // the first (shortest) one found
+};
+
+// Replays `path` from the initial state: the number of steps after which an
+// invariant failed (0 if none did, or if a step was not enabled).
+template <class Model>
+std::size_t steps_to_violation(const Model& model, const std::vector<typename Model::Action>& path) {
+  typename Model::State s = model.initial();
+  std::vector<typename Model::Action> enabled;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    enabled.clear();
+    model.actions(s, enabled);
+    if (std::find(enabled.begin(), enabled.end(), path[i]) == enabled.end()) return 0;
+    try {
+      s = model.apply(s, path[i]);
+      model.check(s);
+    } catch (const InvariantFailure&) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+// Shortens a counterexample found by a depth-first or random search: drops
+// one step at a time while the rest still ends in a violation, until no
+// single step can go (delta debugging, one step at a time). Actions must
+// name what they act on in a way that survives other steps being removed.
+template <class Model>
+std::vector<typename Model::Action> shorten(const Model& model, std::vector<typename Model::Action> path) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (std::size_t i = 0; i < path.size();) {
+      auto candidate = path;
+      candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(i));
+      if (std::size_t n = steps_to_violation(model, candidate); n > 0) {
+        candidate.resize(n);
+        path = std::move(candidate);
+        changed = true;
+      } else {
+        ++i;
+      }
+    }
+  }
+  return path;
+}
+
+template <class Model>
+ExploreReport explore(const Model& model, const ExploreLimits& limits) {
+  using State = typename Model::State;
+  using Action = typename Model::Action;
+  struct Parent {
+    std::uint32_t parent;  // index into parents; the root is its own parent
+    Action action;
+  };
+
+  ScopedInvariantHandler handler(&throwing_invariant_handler);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+
+  ExploreReport report;
+  std::unordered_map<Fingerprint, std::uint32_t, FingerprintHash> seen;
+  std::vector<Parent> parents;
+  std::vector<std::pair<State, std::uint32_t>> level, next;
+
+  auto counterexample = [&](std::uint32_t at, std::optional<Action> last,
+                            const InvariantFailure& f) {
+    std::vector<Action> path;
+    if (last) path.push_back(*last);
+    for (std::uint32_t i = at; i != 0; i = parents[i].parent) path.push_back(parents[i].action);
+    std::reverse(path.begin(), path.end());
+    Counterexample c{f.property, f.message, {}};
+    if (limits.order != SearchOrder::kBreadthFirst) {
+      c.found_steps = path.size();
+      path = shorten(model, std::move(path));
+    }
+    State s = model.initial();
+    for (const Action& a : path) {
+      c.trace.push_back(std::to_string(c.trace.size() + 1) + ". " + model.describe(s, a));
+      try {
+        s = model.apply(s, a);
+        model.check(s);
+      } catch (const InvariantFailure& g) {
+        c.property = g.property;  // shortening may end in another violation
+        c.message = g.message;
+        break;
+      }
+    }
+    c.trace.push_back(model.summary(s));
+    report.violation = std::move(c);
+  };
+
+  State root = model.initial();
+  seen.emplace(model.fingerprint(root), 0);
+  parents.push_back(Parent{0, Action{}});
+  try {
+    model.check(root);
+  } catch (const InvariantFailure& f) {
+    counterexample(0, std::nullopt, f);
+  }
+  bool stopped = report.violation.has_value();
+  std::vector<Action> actions;
+  if (limits.order == SearchOrder::kRandomWalk) {
+    Prng prng(limits.seed);
+    std::uint64_t walks = 0;
+    while (!stopped && seen.size() <= limits.max_states &&
+           (limits.max_seconds <= 0 || (walks % 64 != 0) || elapsed() <= limits.max_seconds)) {
+      ++walks;
+      State s = model.initial();
+      Fingerprint at = model.fingerprint(s);
+      std::uint32_t index = 0;
+      for (std::uint32_t step = 0; step < limits.walk_depth && !stopped; ++step) {
+        actions.clear();
+        model.actions(s, actions);
+        // Shuffled, so the first action that changes the state is a random one.
+        for (std::size_t i = actions.size(); i > 1; --i) {
+          std::swap(actions[i - 1], actions[prng.range(0, i - 1)]);
+        }
+        bool moved = false;
+        for (const Action& a : actions) {
+          ++report.transitions;
+          std::optional<State> succ;
+          try {
+            succ = model.apply(s, a);
+            model.check(*succ);
+          } catch (const InvariantFailure& f) {
+            counterexample(index, a, f);
+            stopped = true;
+            break;
+          }
+          Fingerprint f = model.fingerprint(*succ);
+          if (f == at) continue;
+          auto [it, fresh] = seen.emplace(f, static_cast<std::uint32_t>(parents.size()));
+          // A state reached before keeps its first parent chain: a path to
+          // the same state, so a counterexample replays all the same.
+          if (fresh) parents.push_back(Parent{index, a});
+          index = it->second;
+          s = std::move(*succ);
+          at = f;
+          moved = true;
+          report.depth = std::max(report.depth, step + 1);
+          break;
+        }
+        if (!moved) break;
+      }
+    }
+    report.states = seen.size();
+    report.complete = false;
+    report.seconds = elapsed();
+    return report;
+  }
+  if (limits.order == SearchOrder::kDepthFirst) {
+    struct Frame {
+      State state;
+      std::uint32_t index;
+      std::vector<Action> actions;
+      std::size_t next = 0;
+      std::uint32_t depth;
+    };
+    std::vector<Frame> stack;
+    if (!stopped) {
+      std::vector<Action> first;
+      model.actions(root, first);
+      stack.push_back(Frame{std::move(root), 0, std::move(first), 0, 0});
+    }
+    while (!stack.empty() && !stopped) {
+      Frame& top = stack.back();
+      if (top.next == top.actions.size()) {
+        stack.pop_back();
+        continue;
+      }
+      const Action a = top.actions[top.next++];
+      ++report.transitions;
+      std::optional<State> succ;
+      try {
+        succ = model.apply(top.state, a);
+        model.check(*succ);
+      } catch (const InvariantFailure& f) {
+        counterexample(top.index, a, f);
+        stopped = true;
+        break;
+      }
+      auto [it, fresh] = seen.emplace(model.fingerprint(*succ), static_cast<std::uint32_t>(parents.size()));
+      if (!fresh) continue;
+      parents.push_back(Parent{top.index, a});
+      std::uint32_t depth = top.depth + 1;
+      report.depth = std::max(report.depth, depth);
+      std::vector<Action> next_actions;
+      model.actions(*succ, next_actions);
+      stack.push_back(Frame{std::move(*succ), it->second, std::move(next_actions), 0, depth});
+      if (seen.size() > limits.max_states ||
+          (limits.max_seconds > 0 && (seen.size() & 1023) == 0 && elapsed() > limits.max_seconds)) {
+        stopped = true;
+      }
+    }
+    report.states = seen.size();
+    report.complete = !stopped;
+    report.seconds = elapsed();
+    return report;
+  }
+  level.emplace_back(std::move(root), 0);
+
+  while (!level.empty() && !stopped) {
+    for (auto& [state, index] : level) {
+      actions.clear();
+      model.actions(state, actions);
+      for (const Action& a : actions) {
+        ++report.transitions;
+        std::optional<State> succ;
+        try {
+          succ = model.apply(state, a);
+          model.check(*succ);
+        } catch (const InvariantFailure& f) {
+          counterexample(index, a, f);
+          stopped = true;
+          break;
+        }
+        auto [it, fresh] = seen.emplace(model.fingerprint(*succ), static_cast<std::uint32_t>(parents.size()));
+        if (!fresh) continue;
+        parents.push_back(Parent{index, a});
+        next.emplace_back(std::move(*succ), it->second);
+      }
+      if (stopped) break;
+      if (seen.size() > limits.max_states ||
+          (limits.max_seconds > 0 && elapsed() > limits.max_seconds)) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) break;
+    level.swap(next);
+    next.clear();
+    if (!level.empty()) ++report.depth;
+  }
+  report.states = seen.size();
+  report.complete = !stopped && level.empty();
+  report.seconds = elapsed();
+  return report;
+}
+
+}  // namespace quorum::check
