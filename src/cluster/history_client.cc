@@ -20,6 +20,7 @@
 #include "cluster/local_cluster.h"
 #include "core/prng.h"
 #include "server/resp.h"
+#include "smr/reply_output.h"
 
 namespace quorum::cluster {
 
@@ -176,37 +177,6 @@ std::string first_word(const std::string& text) { return text.substr(0, text.fin
 
 bool is_register(const std::string& key) { return !key.empty() && key[0] == 'r'; }
 bool is_counter(const std::string& key) { return !key.empty() && key[0] == 'n'; }
-
-// INCR errors that are the command's result (the state machine ran it), as
-// opposed to refusals: the KV model expects them (lincheck/checker.h).
-bool is_incr_result_error(const std::string& text) {
-  return text.rfind("ERR value is not an integer", 0) == 0 ||
-         text.rfind("ERR increment or decrement would overflow", 0) == 0;
-}
-
-// The reply as the checker's output, or nullopt if it cannot be one (a reply
-// of the wrong type is a server bug, reported by verify()).
-std::optional<Output> to_output(OpKind kind, const smr::Reply& r) {
-  using K = smr::Reply::Kind;
-  switch (kind) {
-    case OpKind::Get:
-      if (r.kind() == K::kNil) return Output::nil();
-      if (r.kind() == K::kBulk) return Output::value(r.str());
-      break;
-    case OpKind::Set:
-      if (r.kind() == K::kStatus && r.str() == "OK") return Output::none();
-      break;
-    case OpKind::Del:
-    case OpKind::Exists:
-      if (r.kind() == K::kInteger) return Output::integer(r.integer_value());
-      break;
-    case OpKind::Incr:
-      if (r.kind() == K::kInteger) return Output::integer(r.integer_value());
-      if (r.kind() == K::kError && is_incr_result_error(r.str())) return Output::error(r.str());
-      break;
-  }
-  return std::nullopt;
-}
 
 std::optional<std::int64_t> parse_int(const std::string& s) {
   std::int64_t v = 0;
@@ -516,7 +486,7 @@ void HistoryClient::run_client(Worker& w) {
       op.error = r.reply.str();
       ++counters_.noquorum;
       give_up_on_replica = true;
-    } else if (auto out = to_output(op.kind, r.reply)) {
+    } else if (auto out = smr::reply_output(op.kind, r.reply)) {
       op.status = OpStatus::Ok;
       op.output = std::move(*out);
       op.return_time = std::max(returned, op.invoke_time);
@@ -587,7 +557,7 @@ FinalReadReport HistoryClient::final_reads(std::chrono::milliseconds timeout) {
         CallResult r = conn.call({"GET", key}, std::min(deadline, Clock::now() + options_.request_timeout));
         const lincheck::Time returned = now();
         std::optional<Output> out;
-        if (r.status == CallStatus::kReply) out = to_output(OpKind::Get, r.reply);
+        if (r.status == CallStatus::kReply) out = smr::reply_output(OpKind::Get, r.reply);
         if (out) {
           op.status = OpStatus::Ok;
           op.output = std::move(*out);

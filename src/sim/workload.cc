@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/assert.h"
+#include "smr/reply_output.h"
 
 namespace quorum::sim {
 namespace {
@@ -11,24 +12,7 @@ using lincheck::OpKind;
 using lincheck::Output;
 
 Output to_output(OpKind kind, const smr::Reply& r, const std::string& what) {
-  using K = smr::Reply::Kind;
-  switch (kind) {
-    case OpKind::Get:
-      if (r.kind() == K::kNil) return Output::nil();
-      if (r.kind() == K::kBulk) return Output::value(r.str());
-      break;
-    case OpKind::Set:
-      if (r.kind() == K::kStatus) return Output::none();
-      break;
-    case OpKind::Del:
-    case OpKind::Exists:
-      if (r.kind() == K::kInteger) return Output::integer(r.integer_value());
-      break;
-    case OpKind::Incr:
-      if (r.kind() == K::kInteger) return Output::integer(r.integer_value());
-      if (r.kind() == K::kError) return Output::error(r.str());
-      break;
-  }
+  if (auto out = smr::reply_output(kind, r)) return std::move(*out);
   throw InvariantFailure{"UnexpectedReply", what + " got the reply " + r.to_string(), "workload"};
 }
 
