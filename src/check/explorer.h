@@ -161,6 +161,46 @@ ExploreReport explore(const Model& model, const ExploreLimits& limits) {
     report.violation = std::move(c);
   };
 
+  // One transition: applies `a` to `from` (state number `index`) and checks
+  // the result. nullopt when an invariant failed (the counterexample is then
+  // recorded and the search stops); otherwise the successor, its number, and
+  // whether it is new (new states are recorded with their parent).
+  bool stopped = false;
+  struct Step {
+    State state;
+    Fingerprint fingerprint;
+    std::uint32_t index;
+    bool fresh;
+  };
+  auto step = [&](const State& from, std::uint32_t index, const Action& a) -> std::optional<Step> {
+    ++report.transitions;
+    std::optional<State> succ;
+    try {
+      succ = model.apply(from, a);
+      model.check(*succ);
+    } catch (const InvariantFailure& f) {
+      counterexample(index, a, f);
+      stopped = true;
+      return std::nullopt;
+    }
+    Fingerprint fp = model.fingerprint(*succ);
+    auto [it, fresh] = seen.emplace(fp, static_cast<std::uint32_t>(parents.size()));
+    // A state reached before keeps its first parent chain: a path to the
+    // same state, so a counterexample through it replays all the same.
+    if (fresh) parents.push_back(Parent{index, a});
+    return Step{std::move(*succ), fp, it->second, fresh};
+  };
+  auto over_limit = [&] {
+    return seen.size() > limits.max_states ||
+           (limits.max_seconds > 0 && elapsed() > limits.max_seconds);
+  };
+  auto finish = [&](bool complete) {
+    report.states = seen.size();
+    report.complete = complete;
+    report.seconds = elapsed();
+    return report;
+  };
+
   State root = model.initial();
   seen.emplace(model.fingerprint(root), 0);
   parents.push_back(Parent{0, Action{}});
@@ -168,132 +208,77 @@ ExploreReport explore(const Model& model, const ExploreLimits& limits) {
     model.check(root);
   } catch (const InvariantFailure& f) {
     counterexample(0, std::nullopt, f);
+    return finish(false);
   }
-  bool stopped = report.violation.has_value();
   std::vector<Action> actions;
+
   if (limits.order == SearchOrder::kRandomWalk) {
     Prng prng(limits.seed);
-    std::uint64_t walks = 0;
-    while (!stopped && seen.size() <= limits.max_states &&
-           (limits.max_seconds <= 0 || (walks % 64 != 0) || elapsed() <= limits.max_seconds)) {
-      ++walks;
+    for (std::uint64_t walk = 0; !stopped && !(walk % 64 == 0 && over_limit()); ++walk) {
       State s = model.initial();
       Fingerprint at = model.fingerprint(s);
       std::uint32_t index = 0;
-      for (std::uint32_t step = 0; step < limits.walk_depth && !stopped; ++step) {
+      for (std::uint32_t depth = 1; depth <= limits.walk_depth && !stopped; ++depth) {
         actions.clear();
         model.actions(s, actions);
         // Shuffled, so the first action that changes the state is a random one.
         for (std::size_t i = actions.size(); i > 1; --i) {
           std::swap(actions[i - 1], actions[prng.range(0, i - 1)]);
         }
-        bool moved = false;
+        std::optional<Step> moved;
         for (const Action& a : actions) {
-          ++report.transitions;
-          std::optional<State> succ;
-          try {
-            succ = model.apply(s, a);
-            model.check(*succ);
-          } catch (const InvariantFailure& f) {
-            counterexample(index, a, f);
-            stopped = true;
-            break;
-          }
-          Fingerprint f = model.fingerprint(*succ);
-          if (f == at) continue;
-          auto [it, fresh] = seen.emplace(f, static_cast<std::uint32_t>(parents.size()));
-          // A state reached before keeps its first parent chain: a path to
-          // the same state, so a counterexample replays all the same.
-          if (fresh) parents.push_back(Parent{index, a});
-          index = it->second;
-          s = std::move(*succ);
-          at = f;
-          moved = true;
-          report.depth = std::max(report.depth, step + 1);
-          break;
+          moved = step(s, index, a);
+          if (!moved || moved->fingerprint != at) break;
+          moved.reset();  // a self-loop: try another action
         }
         if (!moved) break;
+        s = std::move(moved->state);
+        at = moved->fingerprint;
+        index = moved->index;
+        report.depth = std::max(report.depth, depth);
       }
     }
-    report.states = seen.size();
-    report.complete = false;
-    report.seconds = elapsed();
-    return report;
+    return finish(false);
   }
+
   if (limits.order == SearchOrder::kDepthFirst) {
     struct Frame {
       State state;
       std::uint32_t index;
       std::vector<Action> actions;
       std::size_t next = 0;
-      std::uint32_t depth;
     };
     std::vector<Frame> stack;
-    if (!stopped) {
-      std::vector<Action> first;
-      model.actions(root, first);
-      stack.push_back(Frame{std::move(root), 0, std::move(first), 0, 0});
-    }
+    model.actions(root, actions);
+    stack.push_back(Frame{std::move(root), 0, actions});
     while (!stack.empty() && !stopped) {
       Frame& top = stack.back();
       if (top.next == top.actions.size()) {
         stack.pop_back();
         continue;
       }
-      const Action a = top.actions[top.next++];
-      ++report.transitions;
-      std::optional<State> succ;
-      try {
-        succ = model.apply(top.state, a);
-        model.check(*succ);
-      } catch (const InvariantFailure& f) {
-        counterexample(top.index, a, f);
-        stopped = true;
-        break;
-      }
-      auto [it, fresh] = seen.emplace(model.fingerprint(*succ), static_cast<std::uint32_t>(parents.size()));
-      if (!fresh) continue;
-      parents.push_back(Parent{top.index, a});
-      std::uint32_t depth = top.depth + 1;
-      report.depth = std::max(report.depth, depth);
-      std::vector<Action> next_actions;
-      model.actions(*succ, next_actions);
-      stack.push_back(Frame{std::move(*succ), it->second, std::move(next_actions), 0, depth});
-      if (seen.size() > limits.max_states ||
-          (limits.max_seconds > 0 && (seen.size() & 1023) == 0 && elapsed() > limits.max_seconds)) {
-        stopped = true;
-      }
+      std::optional<Step> succ = step(top.state, top.index, top.actions[top.next++]);
+      if (!succ || !succ->fresh) continue;
+      report.depth = std::max(report.depth, static_cast<std::uint32_t>(stack.size()));
+      actions.clear();
+      model.actions(succ->state, actions);
+      stack.push_back(Frame{std::move(succ->state), succ->index, actions});
+      if ((seen.size() & 1023) == 0 && over_limit()) stopped = true;
     }
-    report.states = seen.size();
-    report.complete = !stopped;
-    report.seconds = elapsed();
-    return report;
+    return finish(!stopped);
   }
-  level.emplace_back(std::move(root), 0);
 
+  level.emplace_back(std::move(root), 0);
   while (!level.empty() && !stopped) {
     for (auto& [state, index] : level) {
       actions.clear();
       model.actions(state, actions);
       for (const Action& a : actions) {
-        ++report.transitions;
-        std::optional<State> succ;
-        try {
-          succ = model.apply(state, a);
-          model.check(*succ);
-        } catch (const InvariantFailure& f) {
-          counterexample(index, a, f);
-          stopped = true;
-          break;
-        }
-        auto [it, fresh] = seen.emplace(model.fingerprint(*succ), static_cast<std::uint32_t>(parents.size()));
-        if (!fresh) continue;
-        parents.push_back(Parent{index, a});
-        next.emplace_back(std::move(*succ), it->second);
+        std::optional<Step> succ = step(state, index, a);
+        if (!succ) break;
+        if (succ->fresh) next.emplace_back(std::move(succ->state), succ->index);
       }
-      if (stopped) break;
-      if (seen.size() > limits.max_states ||
-          (limits.max_seconds > 0 && elapsed() > limits.max_seconds)) {
+      if (stopped || over_limit()) {
         stopped = true;
         break;
       }
@@ -303,10 +288,7 @@ ExploreReport explore(const Model& model, const ExploreLimits& limits) {
     next.clear();
     if (!level.empty()) ++report.depth;
   }
-  report.states = seen.size();
-  report.complete = !stopped && level.empty();
-  report.seconds = elapsed();
-  return report;
+  return finish(!stopped && level.empty());
 }
 
 }  // namespace quorum::check
