@@ -1,5 +1,6 @@
 #include "check/checks.h"
 
+#include "check/multipaxos_model.h"
 #include "check/paxos_model.h"
 
 namespace quorum::check {
@@ -35,6 +36,10 @@ std::optional<CheckRun> make_paxos(const CheckSettings& s, std::string& error) {
     }
     o.bugs = *bugs;
   }
+  if (s.rounds || s.commands) {
+    error = "--rounds and --commands are for --protocol multipaxos (paxos: --ballots)";
+    return std::nullopt;
+  }
   auto rule = paxos::learner_rule_from_name(s.learner);
   if (!rule) {
     error = "unknown --learner: " + s.learner + " (classic or consecutive)";
@@ -61,11 +66,49 @@ std::optional<CheckRun> make_paxos(const CheckSettings& s, std::string& error) {
   return CheckRun{config, paxos::learner_rule_name(o.learner), [o, limits] { return explore(PaxosModel(o), limits); }};
 }
 
+std::optional<CheckRun> make_multipaxos(const CheckSettings& s, std::string& error) {
+  MultiPaxosModelOptions o;
+  if (!s.break_name.empty()) {
+    auto bugs = multipaxos::bugs_from_name(s.break_name);
+    if (!bugs) {
+      error = "unknown --break for multipaxos: " + s.break_name;
+      return std::nullopt;
+    }
+    o.bugs = *bugs;
+  }
+  if (s.learner != "classic") {
+    error = "--learner is for --protocol paxos";
+    return std::nullopt;
+  }
+  if (s.ballots) {
+    error = "--ballots is for --protocol paxos (multipaxos: --rounds)";
+    return std::nullopt;
+  }
+  o.rounds = s.rounds.value_or(o.rounds);
+  o.commands = s.commands.value_or(o.commands);
+  o.crashes = s.crashes.value_or(o.crashes);
+  ExploreLimits limits = s.limits;
+  limits.order = s.order.value_or(SearchOrder::kBreadthFirst);
+  // The whole space is far too large (millions of states by depth 16, about
+  // seven times more every two levels), so the default is a bounded but
+  // complete statement: every execution of up to 16 actions.
+  if (limits.max_depth == 0 && limits.order == SearchOrder::kBreadthFirst) limits.max_depth = 16;
+  std::string config = std::to_string(o.replicas) + " replicas (1 and " + std::to_string(o.candidates) +
+                       " campaign), " + std::to_string(o.commands) +
+                       " client commands (one per slot), elections in rounds 0.." +
+                       std::to_string(o.rounds - 1) + ", " + std::to_string(o.crashes) +
+                       " crash-restarts, any message lost, duplicated or reordered, " +
+                       search_name(limits.order) +
+                       (limits.max_depth ? " to depth " + std::to_string(limits.max_depth) : "");
+  return CheckRun{config, "", [o, limits] { return explore(MultiPaxosModel(o), limits); }};
+}
+
 }  // namespace
 
 const std::vector<CheckProtocol>& check_protocols() {
   static const std::vector<CheckProtocol> all = {
       {"paxos", paxos::bug_names(), make_paxos},
+      {"multipaxos", multipaxos::bug_names(), make_multipaxos},
   };
   return all;
 }

@@ -16,7 +16,9 @@ struct CheckSettings {
   std::string break_name;         // empty: the correct protocol
   std::string learner = "classic";  // paxos: classic | consecutive
   // Overrides of the protocol's default bounds (nullopt: the default).
-  std::optional<std::uint32_t> ballots;
+  std::optional<std::uint32_t> ballots;   // paxos
+  std::optional<std::uint32_t> rounds;    // multipaxos: election rounds
+  std::optional<std::uint32_t> commands;  // multipaxos: client commands
   std::optional<std::uint32_t> crashes;
   ExploreLimits limits;
   std::optional<SearchOrder> order;  // nullopt: the configuration's default

@@ -49,6 +49,10 @@ enum class SearchOrder {
 struct ExploreLimits {
   std::uint64_t max_states = 20'000'000;  // stop (incomplete) beyond this many
   double max_seconds = 0;                 // 0: no time limit
+  // Breadth-first: explore every execution of at most this many actions and
+  // stop (0: no bound). A bounded but complete statement about short runs
+  // when the whole space is too large.
+  std::uint32_t max_depth = 0;
   SearchOrder order = SearchOrder::kBreadthFirst;
   std::uint64_t seed = 1;        // kRandomWalk
   std::uint32_t walk_depth = 200;  // kRandomWalk: steps per walk at most
@@ -66,6 +70,7 @@ struct ExploreReport {
   std::uint64_t transitions = 0;  // actions applied
   std::uint32_t depth = 0;        // deepest level (breadth-first) or path (depth-first)
   bool complete = false;          // every reachable state was explored
+  bool depth_exhausted = false;   // every state within max_depth actions was explored
   double seconds = 0;
   std::optional<Counterexample> violation;  // the first (shortest) one found
 };
@@ -286,7 +291,13 @@ ExploreReport explore(const Model& model, const ExploreLimits& limits) {
     if (stopped) break;
     level.swap(next);
     next.clear();
-    if (!level.empty()) ++report.depth;
+    if (level.empty()) break;
+    ++report.depth;
+    if (limits.max_depth != 0 && report.depth >= limits.max_depth) {
+      // The states at max_depth were reached and checked; none is expanded.
+      report.depth_exhausted = true;
+      return finish(false);
+    }
   }
   return finish(!stopped && level.empty());
 }

@@ -40,7 +40,7 @@ class StateDigest {
       add(w);
     }
     std::uint64_t tail = 0;
-    std::memcpy(&tail, s.data() + i, s.size() - i);
+    if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // never memcpy from null
     add(tail);
   }
   void add(Ballot b) {

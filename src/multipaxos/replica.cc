@@ -284,8 +284,101 @@ void Replica::step_down() {
   role_ = Following{kNoNode, random_election_timeout()};
 }
 
+void Replica::expire_election_timer() {
+  if (!is_leader()) start_election();
+  check_invariants();
+}
+
+void Replica::expire_lease() {
+  if (is_leader()) step_down();
+}
+
+void Replica::expire_heartbeat_timer() {
+  const auto* l = std::get_if<Leading>(&role_);
+  if (l == nullptr) return;
+  announced_commit_ = std::max(announced_commit_, commit_);
+  for (NodeId n : config_.quorums.members().to_vector()) {
+    if (n != config_.self) send_now(n, Heartbeat{l->ballot, commit_});
+  }
+}
+
+namespace {
+
+void digest_batch(StateDigest& d, const Batch& b) {
+  d.add(b.commands.size());
+  for (const Value& c : b.commands) d.add(c);
+}
+
+}  // namespace
+
+void Replica::digest(StateDigest& d) const {
+  QUORUM_ASSERT(gate_.held() == 0 && gate_.durable() == gate_.issued(),
+                "digest taken with a write in flight");
+  d.add(std::uint64_t{role_.index()});
+  std::visit(Overloaded{
+                 [&](const Following& f) { d.add(f.leader.value()); },
+                 [&](const Campaigning& c) {
+                   d.add(c.ballot);
+                   d.add(c.promised);
+                   for (const auto& [slot, v] : c.votes) {
+                     d.add(slot.value());
+                     d.add(v.ballot);
+                     digest_batch(d, v.value);
+                   }
+                   d.separator();
+                   for (const auto& [slot, b] : c.chosen) {
+                     d.add(slot.value());
+                     digest_batch(d, b);
+                   }
+                   d.separator();
+                 },
+                 [&](const Leading& l) {
+                   d.add(l.ballot);
+                   d.add(l.next_slot.value());
+                   for (const auto& [slot, p] : l.proposals) {
+                     d.add(slot.value());
+                     digest_batch(d, p.value);
+                     d.add(p.acks);
+                   }
+                   d.separator();
+                   for (const Value& v : l.pending) d.add(v);
+                   d.separator();
+                 },
+             },
+             role_);
+  d.add(promised_);
+  d.add(highest_seen_);
+  d.add(highest_vote_);
+  for (const auto& [slot, s] : log_) {
+    d.add(slot.value());
+    d.add(std::uint64_t{s.vote.has_value()});
+    if (s.vote) {
+      d.add(s.vote->ballot);
+      digest_batch(d, s.vote->value);
+    }
+    d.add(std::uint64_t{s.chosen.has_value()});
+    if (s.chosen) digest_batch(d, *s.chosen);
+  }
+  d.separator();
+  d.add(commit_.value());
+  d.add(applied_.value());
+  d.add(compacted_.value());
+  d.add(snapshot_ ? std::string_view(*snapshot_) : std::string_view());
+  d.add(std::uint64_t{incoming_.has_value()});
+  if (incoming_) {
+    d.add(incoming_->index.value());
+    d.add(incoming_->total);
+    d.add(incoming_->bytes);
+  }
+  for (Slot c : peer_commit_) d.add(c.value());
+  d.add(announced_commit_.value());
+  d.add(learn_ballot_);
+  d.add(learn_ballot_commit_.value());
+  d.add(learn_cursor_.value());
+}
+
 void Replica::start_election() {
-  Ballot b = std::max(promised_, highest_seen_).successor(config_.self);
+  Ballot b = next_election_ballot();
   // Promising to ourselves first makes the ballot durable before any Prepare
   // leaves, so a restarted replica can never reuse it with other values.
   promised_ = b;

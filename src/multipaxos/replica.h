@@ -39,6 +39,7 @@
 #include "core/durability_gate.h"
 #include "core/message.h"
 #include "core/prng.h"
+#include "core/state_digest.h"
 #include "multipaxos/config.h"
 #include "multipaxos/records.h"
 
@@ -99,6 +100,22 @@ class Replica {
   // slots, serves `snapshot` to peers that need them, and emits the
   // CompactRecords after which the write-ahead log may be truncated.
   void compact(Slot upto, std::shared_ptr<const std::string> snapshot);
+
+  // ---- for the model checker (check/), which abstracts time away: each
+  // timer fires when the checker chooses, instead of after its ticks ----
+  // A follower or candidate (re)starts an election now.
+  void expire_election_timer();
+  // A leader's lease runs out: it steps down.
+  void expire_lease();
+  // A leader's heartbeat timer: it tells every follower its commit index.
+  void expire_heartbeat_timer();
+  // A replica behind a peer's commit index asks for the chosen slots now.
+  void expire_catchup_timer() { maybe_catch_up(true); }
+  // The ballot the next election would use.
+  Ballot next_election_ballot() const { return std::max(promised_, highest_seen_).successor(config_.self); }
+  // Adds the state that decides what this replica does next, without tick
+  // counters, jitter or write sequence numbers. Only with no write in flight.
+  void digest(StateDigest& d) const;
 
   // ---- introspection (status pages, simulator checks) ----
   NodeId id() const { return config_.self; }

@@ -41,6 +41,13 @@ break)
       { echo "FAIL: --break $b: no trace"; printf '%s\n' "$out"; exit 1; }
     echo "ok: --break $b: $(printf '%s\n' "$out" | grep VIOLATION)"
   done
+  for b in skip-phase1-on-takeover apply-out-of-order; do
+    out=$("$bin" check --protocol multipaxos --break "$b")
+    rc=$?
+    [ "$rc" -eq 1 ] || { echo "FAIL: multipaxos --break $b exited $rc"; printf '%s\n' "$out"; exit 1; }
+    printf '%s\n' "$out" | grep -q "VIOLATION" || { echo "FAIL: multipaxos --break $b"; exit 1; }
+    echo "ok: multipaxos --break $b: $(printf '%s\n' "$out" | grep VIOLATION)"
+  done
   "$bin" check --protocol nope >/dev/null 2>&1
   [ $? -eq 2 ] || { echo "FAIL: unknown protocol should exit 2"; exit 1; }
   ;;

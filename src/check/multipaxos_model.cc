@@ -1,0 +1,287 @@
+#include "check/multipaxos_model.h"
+
+#include <algorithm>
+
+namespace quorum::check {
+
+MultiPaxosModel::MultiPaxosModel(MultiPaxosModelOptions options) : options_(options) {
+  QUORUM_ASSERT(options_.replicas >= 1 && options_.replicas <= 7, "1 to 7 replicas");
+  QUORUM_ASSERT(options_.commands >= 1 && options_.commands <= 8, "1 to 8 commands");
+  QUORUM_ASSERT(options_.rounds >= 1, "at least one round of elections");
+}
+
+multipaxos::Config MultiPaxosModel::config_for(std::uint32_t id) const {
+  multipaxos::Limits limits;
+  limits.window_slots = 4;
+  limits.max_batch_commands = 1;  // one command per slot: more slots, the interesting part
+  return multipaxos::Config{NodeId{id},
+                            QuorumSystem::majority(NodeSet::first_n(options_.replicas)),
+                            multipaxos::Timing{},
+                            limits,
+                            options_.bugs,
+                            /*seed=*/id};
+}
+
+void MultiPaxosModel::seal(Box& box) {
+  StateDigest d;
+  box.replica.digest(d);
+  d.add(box.disk.promised);
+  for (const auto& [slot, v] : box.disk.accepted) {
+    d.add(slot.value());
+    d.add(v.ballot);
+    for (const Value& c : v.value.commands) d.add(c);
+    d.separator();
+  }
+  d.add(box.disk.compacted.value());
+  d.add(box.applied.value());
+  box.fingerprint = d.finish();
+}
+
+void MultiPaxosModel::seal(Ghosts& g) {
+  StateDigest d;
+  auto add_key = [&](const VoteKey& k) {
+    d.add(std::get<0>(k));
+    d.add(std::get<1>(k));
+    for (const Value& c : std::get<2>(k)) d.add(c);
+    d.separator();
+  };
+  for (const auto& [slot, value] : g.committed) {
+    d.add(slot);
+    for (const Value& c : value) d.add(c);
+    d.separator();
+  }
+  d.separator();
+  for (const auto& [key, voters] : g.votes) {
+    add_key(key);
+    d.add(voters);
+  }
+  d.separator();
+  for (const VoteKey& k : g.proposals) add_key(k);
+  g.fingerprint = d.finish();
+}
+
+MultiPaxosModel::State MultiPaxosModel::initial() const {
+  State s;
+  for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
+    auto box = std::make_shared<Box>(Box{multipaxos::Replica(config_for(i), {}), {}, Slot{0}, {}});
+    seal(*box);
+    s.replicas.push_back(std::move(box));
+  }
+  s.crashes_left = options_.crashes;
+  auto g = std::make_shared<Ghosts>();
+  seal(*g);
+  s.ghosts = std::move(g);
+  return s;
+}
+
+void MultiPaxosModel::actions(const State& s, std::vector<Action>& out) const {
+  for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
+    const multipaxos::Replica& r = s.replicas[i - 1]->replica;
+    auto id = static_cast<std::uint8_t>(i);
+    if (i <= options_.candidates && !r.is_leader() && r.next_election_ballot().round < options_.rounds) {
+      out.push_back({Kind::kElection, id, 0, 0});
+    }
+    if (r.is_leader()) {
+      for (std::uint32_t k = 1; k <= options_.commands; ++k) {
+        if ((s.submitted & (1u << (k - 1))) == 0) {
+          out.push_back({Kind::kSubmit, id, static_cast<std::uint8_t>(k), 0});
+        }
+      }
+      if (options_.heartbeats) out.push_back({Kind::kHeartbeat, id, 0, 0});
+    } else if (options_.catch_up) {
+      out.push_back({Kind::kCatchUp, id, 0, 0});
+    }
+    if (s.crashes_left > 0) out.push_back({Kind::kCrash, id, 0, 0});
+  }
+  for (std::size_t m = 0; m < s.network.size(); ++m) {
+    out.push_back({Kind::kDeliver, 0, 0, s.network.id(m)});
+  }
+}
+
+// Writes are durable at once: every record goes to the disk, the replica
+// hears so, and what that releases is drained too.
+void MultiPaxosModel::drain(Box& box, Effect& e) const {
+  for (;;) {
+    multipaxos::Output out = box.replica.take_output();
+    QUORUM_ASSERT(!out.snapshot, "a snapshot without compaction");
+    bool progress = !out.writes.empty() || !out.messages.empty() || !out.committed.empty();
+    for (const multipaxos::Write& w : out.writes) {
+      box.disk.apply(w.record);
+      if (const auto* a = std::get_if<multipaxos::AcceptRecord>(&w.record)) {
+        for (const multipaxos::SlotValue& v : a->entries) e.votes.push_back({v.slot, a->ballot, v.value});
+      }
+    }
+    if (!out.writes.empty()) box.replica.on_durable(out.writes.back().seq);
+    for (Envelope& m : out.messages) e.sent.push_back(messages_.intern(std::move(m)));
+    for (multipaxos::SlotValue& c : out.committed) e.committed.push_back(std::move(c));
+    if (!progress) break;
+  }
+}
+
+const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::uint32_t id,
+                                                       Action a) const {
+  EffectKey key{before.fingerprint, a};
+  if (auto it = effects_.find(key); it != effects_.end()) return it->second;
+  if (effects_.size() >= kMaxEffects) effects_.clear();
+  auto box = std::make_shared<Box>(before);
+  multipaxos::Replica& r = box->replica;
+  switch (a.kind) {
+    case Kind::kElection:
+      r.expire_election_timer();
+      break;
+    case Kind::kSubmit:
+      r.submit(command(a.command));
+      r.propose();
+      r.announce_commit();
+      break;
+    case Kind::kHeartbeat:
+      r.expire_heartbeat_timer();
+      break;
+    case Kind::kCatchUp:
+      r.expire_catchup_timer();
+      break;
+    case Kind::kCrash:
+      r = multipaxos::Replica(config_for(id), box->disk);
+      box->applied = Slot{0};
+      break;
+    case Kind::kDeliver:
+      r.step(messages_.envelope(a.message));
+      if (r.is_leader()) {  // as the runtime does after each batch of work
+        r.propose();
+        r.announce_commit();
+      }
+      break;
+    case Kind::kNone:
+      QUORUM_ASSERT(false, "no action");
+  }
+  Effect e;
+  drain(*box, e);
+  for (const multipaxos::SlotValue& c : e.committed) {
+    QUORUM_INVARIANT("InOrder", c.slot == Slot{box->applied.value() + 1},
+                     "replica " + std::to_string(id) + " output slot " + c.slot.to_string() +
+                         " as committed after slot " + box->applied.to_string());
+    box->applied = c.slot;
+  }
+  seal(*box);
+  e.box = std::move(box);
+  return effects_.emplace(key, std::move(e)).first->second;
+}
+
+MultiPaxosModel::State MultiPaxosModel::apply(const State& before, Action a) const {
+  State s = before;
+  std::uint32_t id = a.kind == Kind::kDeliver ? messages_.envelope(a.message).to.value() : a.replica;
+  if (a.kind == Kind::kCrash) --s.crashes_left;
+  if (a.kind == Kind::kSubmit) s.submitted |= 1u << (a.command - 1);
+  const Effect& e = effect(*s.replicas[id - 1], id, a);
+  s.replicas[id - 1] = e.box;
+  std::shared_ptr<Ghosts> g;  // copied on the first change
+  auto ghosts = [&]() -> Ghosts& {
+    if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
+    return *g;
+  };
+  for (std::uint32_t m : e.sent) {
+    s.network.send(m, messages_);
+    const Envelope& env = messages_.envelope(m);
+    if (const auto* acc = std::get_if<multipaxos::Accept>(&env.payload)) {
+      for (const multipaxos::SlotValue& v : acc->entries) {
+        VoteKey k{v.slot.value(), acc->ballot, v.value.commands};
+        if (s.ghosts->proposals.count(k) == 0) ghosts().proposals.insert(std::move(k));
+      }
+    }
+  }
+  for (const multipaxos::SlotVote& v : e.votes) {
+    VoteKey k{v.slot.value(), v.ballot, v.value.commands};
+    auto it = s.ghosts->votes.find(k);
+    if (it == s.ghosts->votes.end() || !it->second.contains(NodeId{id})) ghosts().votes[k].insert(NodeId{id});
+  }
+  for (const multipaxos::SlotValue& c : e.committed) {
+    auto it = s.ghosts->committed.find(c.slot.value());
+    if (it == s.ghosts->committed.end()) {
+      ghosts().committed[c.slot.value()] = c.value.commands;
+    } else {
+      QUORUM_INVARIANT("Agreement", it->second == c.value.commands,
+                       "slot " + c.slot.to_string() + " was committed with two different values");
+    }
+  }
+  if (g) {
+    seal(*g);
+    s.ghosts = std::move(g);
+  }
+  return s;
+}
+
+void MultiPaxosModel::check(const State& s) const {
+  const Ghosts& g = *s.ghosts;
+  for (const auto& [slot, value] : g.committed) {
+    for (const Value& c : value) {
+      bool submitted = false;
+      for (std::uint32_t k = 1; k <= options_.commands; ++k) submitted |= c == command(k);
+      QUORUM_INVARIANT("Validity", submitted,
+                       "slot " + std::to_string(slot) + " committed \"" + c + "\", which no client sent");
+    }
+  }
+  for (const auto& [key, voters] : g.votes) {
+    if (voters.size() * 2 <= options_.replicas) continue;
+    const auto& [slot, ballot, value] = key;
+    for (const auto& [pslot, pballot, pvalue] : g.proposals) {
+      QUORUM_INVARIANT("Consistency", pslot != slot || pballot <= ballot || pvalue == value,
+                       "slot " + std::to_string(slot) + " was chosen at ballot " + ballot.to_string() +
+                           " by " + voters.to_string() + ", yet ballot " + pballot.to_string() +
+                           " proposes another value there");
+    }
+  }
+}
+
+Fingerprint MultiPaxosModel::fingerprint(const State& s) const {
+  StateDigest d;
+  for (const auto& box : s.replicas) {
+    d.add(box->fingerprint.hi);
+    d.add(box->fingerprint.lo);
+  }
+  s.network.digest(d);
+  d.add(s.submitted);
+  d.add(s.crashes_left);
+  d.add(s.ghosts->fingerprint.hi);
+  d.add(s.ghosts->fingerprint.lo);
+  return d.finish();
+}
+
+std::string MultiPaxosModel::describe(const State& /*before*/, Action a) const {
+  std::string r = "replica " + std::to_string(a.replica);
+  switch (a.kind) {
+    case Kind::kElection:
+      return r + "'s election timer fires: it campaigns";
+    case Kind::kSubmit:
+      return r + " (leading) is given \"" + command(a.command) + "\"";
+    case Kind::kHeartbeat:
+      return r + "'s heartbeat timer fires";
+    case Kind::kCatchUp:
+      return r + " asks a peer ahead of it for chosen slots";
+    case Kind::kCrash:
+      return r + " crashes and restarts from its log";
+    case Kind::kDeliver:
+      return "deliver " + quorum::describe(messages_.envelope(a.message));
+    case Kind::kNone:
+      break;
+  }
+  return "?";
+}
+
+std::string MultiPaxosModel::summary(const State& s) const {
+  std::string out = "final state:";
+  for (const auto& box : s.replicas) {
+    const multipaxos::Replica& r = box->replica;
+    out += "\n   replica " + r.id().to_string() + ": " + r.role_name() + ", promised " +
+           r.promised().to_string() + ", commit " + r.commit_index().to_string() + ", output up to slot " +
+           box->applied.to_string();
+  }
+  out += "\n   committed:";
+  for (const auto& [slot, value] : s.ghosts->committed) {
+    out += " " + std::to_string(slot) + "=[";
+    for (std::size_t i = 0; i < value.size(); ++i) out += (i ? "," : "") + value[i];
+    out += "]";
+  }
+  return out;
+}
+
+}  // namespace quorum::check
