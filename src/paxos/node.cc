@@ -16,8 +16,10 @@ Node::Node(Config config, const std::optional<HardState>& recovered)
     : config_(std::move(config)),
       acceptor_(acceptor_state(recovered), config_.bugs),
       proposer_(config_, recovered ? recovered->proposer_round : 0),
-      learner_(config_.quorums, config_.learner, config_.ballot_owners(),
-               config_.bugs.consecutive_with_gaps),
+      // The broken variant is a consecutive learner by definition.
+      learner_(config_.quorums,
+               config_.bugs.consecutive_with_gaps ? LearnerRule::kConsecutive : config_.learner,
+               config_.ballot_owners(), config_.bugs.consecutive_with_gaps),
       query_interval_(config_.timing.learn_query_ticks) {
   QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "node is not a member");
   proposer_.observe(acceptor_.state().promised);
