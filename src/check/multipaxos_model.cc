@@ -118,11 +118,12 @@ void MultiPaxosModel::drain(Box& box, Effect& e) const {
   }
 }
 
-const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::uint32_t id,
+const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::uint32_t id, Action a) const {
+  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, id, a); });
+}
+
+MultiPaxosModel::Effect MultiPaxosModel::compute_effect(const Box& before, std::uint32_t id,
                                                        Action a) const {
-  EffectKey key{before.fingerprint, a};
-  if (auto it = effects_.find(key); it != effects_.end()) return it->second;
-  if (effects_.size() >= kMaxEffects) effects_.clear();
   auto box = std::make_shared<Box>(before);
   multipaxos::Replica& r = box->replica;
   switch (a.kind) {
@@ -164,7 +165,7 @@ const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::u
   }
   seal(*box);
   e.box = std::move(box);
-  return effects_.emplace(key, std::move(e)).first->second;
+  return e;
 }
 
 MultiPaxosModel::State MultiPaxosModel::apply(const State& before, Action a) const {

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "check/effect_memo.h"
 #include "check/message_pool.h"
 #include "multipaxos/replica.h"
 
@@ -76,6 +77,10 @@ class MultiPaxosModel {
     std::uint8_t command = 0;  // kSubmit: 1-based
     std::uint32_t message = 0;  // kDeliver: MessageTable id
     bool operator==(const Action&) const = default;
+    std::uint64_t key() const {
+      return static_cast<std::uint64_t>(kind) | std::uint64_t{replica} << 8 |
+             std::uint64_t{command} << 16 | std::uint64_t{message} << 24;
+    }
   };
 
   explicit MultiPaxosModel(MultiPaxosModelOptions options);
@@ -98,6 +103,7 @@ class MultiPaxosModel {
     std::vector<multipaxos::SlotVote> votes;       // written as AcceptRecords
   };
   const Effect& effect(const Box& before, std::uint32_t id, Action a) const;
+  Effect compute_effect(const Box& before, std::uint32_t id, Action a) const;
   void drain(Box& box, Effect& e) const;
   multipaxos::Config config_for(std::uint32_t id) const;
   static void seal(Box& box);
@@ -105,21 +111,7 @@ class MultiPaxosModel {
 
   MultiPaxosModelOptions options_;
   mutable MessageTable messages_;
-  struct EffectKey {
-    Fingerprint box;
-    Action action;
-    bool operator==(const EffectKey&) const = default;
-  };
-  struct EffectKeyHash {
-    std::size_t operator()(const EffectKey& k) const noexcept {
-      return k.box.lo ^ (static_cast<std::size_t>(k.action.kind) << 56) ^
-             (static_cast<std::size_t>(k.action.replica) << 48) ^
-             (static_cast<std::size_t>(k.action.command) << 40) ^
-             (k.action.message * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  static constexpr std::size_t kMaxEffects = 1 << 22;  // then the memo starts over
-  mutable std::unordered_map<EffectKey, Effect, EffectKeyHash> effects_;
+  mutable EffectMemo<Action, Effect> effects_;
 };
 
 }  // namespace quorum::check

@@ -93,11 +93,12 @@ void PaxosModel::seal(NodeBox& box) {
   box.fingerprint = d.finish();
 }
 
-const PaxosModel::Effect& PaxosModel::effect(const NodeBox& before, std::uint32_t id,
+const PaxosModel::Effect& PaxosModel::effect(const NodeBox& before, std::uint32_t id, Action a) const {
+  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, id, a); });
+}
+
+PaxosModel::Effect PaxosModel::compute_effect(const NodeBox& before, std::uint32_t id,
                                               Action a) const {
-  EffectKey key{before.fingerprint, a};
-  if (auto it = effects_.find(key); it != effects_.end()) return it->second;
-  if (effects_.size() >= kMaxEffects) effects_.clear();
   auto box = std::make_shared<NodeBox>(before);
   switch (a.kind) {
     case Kind::kPropose:
@@ -118,7 +119,7 @@ const PaxosModel::Effect& PaxosModel::effect(const NodeBox& before, std::uint32_
   Effect e;
   drain(*box, e.sent);
   e.box = std::move(box);
-  return effects_.emplace(key, std::move(e)).first->second;
+  return e;
 }
 
 PaxosModel::State PaxosModel::apply(const State& before, Action a) const {

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "check/effect_memo.h"
 #include "check/message_pool.h"
 #include "paxos/node.h"
 
@@ -71,6 +72,9 @@ class PaxosModel {
     std::uint8_t node = 0;        // 1-based, for kPropose, kTimeout, kCrash
     std::uint32_t message = 0;    // the message's id in the MessageTable, for kDeliver
     bool operator==(const Action&) const = default;
+    std::uint64_t key() const {
+      return static_cast<std::uint64_t>(kind) | std::uint64_t{node} << 8 | std::uint64_t{message} << 16;
+    }
   };
 
   explicit PaxosModel(PaxosModelOptions options);
@@ -95,6 +99,7 @@ class PaxosModel {
     std::vector<std::uint32_t> sent;  // MessageTable ids
   };
   const Effect& effect(const NodeBox& box, std::uint32_t id, Action a) const;
+  Effect compute_effect(const NodeBox& before, std::uint32_t id, Action a) const;
   void drain(NodeBox& box, std::vector<std::uint32_t>& sent) const;
   bool in_bound(Ballot b) const;
   static void seal(NodeBox& box);
@@ -104,19 +109,7 @@ class PaxosModel {
 
   PaxosModelOptions options_;
   mutable MessageTable messages_;  // grows as the exploration sends messages
-  struct EffectKey {
-    Fingerprint node;
-    Action action;
-    bool operator==(const EffectKey&) const = default;
-  };
-  struct EffectKeyHash {
-    std::size_t operator()(const EffectKey& k) const noexcept {
-      return k.node.lo ^ (static_cast<std::size_t>(k.action.kind) << 56) ^
-             (static_cast<std::size_t>(k.action.node) << 48) ^ (k.action.message * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  static constexpr std::size_t kMaxEffects = 1 << 22;  // then the memo starts over
-  mutable std::unordered_map<EffectKey, Effect, EffectKeyHash> effects_;
+  mutable EffectMemo<Action, Effect> effects_;
 };
 
 }  // namespace quorum::check
