@@ -57,6 +57,29 @@ std::vector<Payload> richer_payloads() {
       multipaxos::SnapshotRequest{.index = Slot{40}, .offset = 1024},
       multipaxos::SnapshotChunk{
           .index = Slot{40}, .offset = 4, .total = 12, .data = "snapshot", .commit = Slot{41}},
+      vsr::Prepare{.view = vsr::View{3},
+                   .entries = {{.slot = Slot{8}, .value = Batch{{"set a 1"}}}, {.slot = Slot{9}, .value = {}}},
+                   .commit = Slot{7}},
+      vsr::PrepareOk{.view = vsr::View{3}, .op = Slot{9}},
+      vsr::Commit{.view = vsr::View{3}, .commit = Slot{9}},
+      vsr::StartViewChange{.view = vsr::View{4}},
+      vsr::DoViewChange{.view = vsr::View{4},
+                        .log_view = vsr::View{3},
+                        .op = Slot{9},
+                        .commit = Slot{8},
+                        .suffix = {{.slot = Slot{9}, .value = Batch{{"x"}}}}},
+      vsr::StartView{.view = vsr::View{4},
+                     .base = Slot{7},
+                     .entries = {{.slot = Slot{8}, .value = Batch{{"y"}}}, {.slot = Slot{9}, .value = {}}},
+                     .op = Slot{9},
+                     .commit = Slot{8}},
+      vsr::GetState{.view = vsr::View{4}, .op = Slot{5}},
+      vsr::NewState{.view = vsr::View{4},
+                    .base = Slot{5},
+                    .entries = {{.slot = Slot{6}, .value = Batch{{"z"}}}},
+                    .op = Slot{9},
+                    .commit = Slot{6},
+                    .committed_only = true},
       Forward{.commands = {"SET k v", std::string(3, '\0')}},
   };
 }
@@ -77,6 +100,8 @@ int main(int argc, char** argv) {
 
   int n = 0;
   for (const Payload& p : payloads) {
+    // A Prepare carries at least one op: the default one is not a message.
+    if (const auto* prep = std::get_if<vsr::Prepare>(&p); prep != nullptr && prep->entries.empty()) continue;
     const Envelope e{NodeId{1}, NodeId{static_cast<std::uint32_t>(n % 64 + 1)}, p};
     const std::string frame = encode_frame(e);
     for (char mode : {'\0', '\3'}) {

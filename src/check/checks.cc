@@ -2,6 +2,7 @@
 
 #include "check/multipaxos_model.h"
 #include "check/paxos_model.h"
+#include "check/vsr_model.h"
 
 namespace quorum::check {
 namespace {
@@ -36,8 +37,8 @@ std::optional<CheckRun> make_paxos(const CheckSettings& s, std::string& error) {
     }
     o.bugs = *bugs;
   }
-  if (s.rounds || s.commands) {
-    error = "--rounds and --commands are for --protocol multipaxos (paxos: --ballots)";
+  if (s.rounds || s.commands || s.views) {
+    error = "--rounds, --views and --commands are for the log protocols (paxos: --ballots)";
     return std::nullopt;
   }
   auto rule = paxos::learner_rule_from_name(s.learner);
@@ -80,8 +81,8 @@ std::optional<CheckRun> make_multipaxos(const CheckSettings& s, std::string& err
     error = "--learner is for --protocol paxos";
     return std::nullopt;
   }
-  if (s.ballots) {
-    error = "--ballots is for --protocol paxos (multipaxos: --rounds)";
+  if (s.ballots || s.views) {
+    error = "--ballots is for --protocol paxos, --views for vsr (multipaxos: --rounds)";
     return std::nullopt;
   }
   o.rounds = s.rounds.value_or(o.rounds);
@@ -103,12 +104,48 @@ std::optional<CheckRun> make_multipaxos(const CheckSettings& s, std::string& err
   return CheckRun{config, "", [o, limits] { return explore(MultiPaxosModel(o), limits); }};
 }
 
+// Every run of up to this many actions (the whole space is too large).
+constexpr std::uint32_t kVsrDefaultDepth = 12;
+
+std::optional<CheckRun> make_vsr(const CheckSettings& s, std::string& error) {
+  VsrModelOptions o;
+  if (!s.break_name.empty()) {
+    auto bugs = vsr::bugs_from_name(s.break_name);
+    if (!bugs) {
+      error = "unknown --break for vsr: " + s.break_name;
+      return std::nullopt;
+    }
+    o.bugs = *bugs;
+  }
+  if (s.learner != "classic") {
+    error = "--learner is for --protocol paxos";
+    return std::nullopt;
+  }
+  if (s.ballots || s.rounds) {
+    error = "--ballots is for --protocol paxos, --rounds for multipaxos (vsr: --views)";
+    return std::nullopt;
+  }
+  o.views = s.views.value_or(o.views);
+  o.commands = s.commands.value_or(o.commands);
+  o.crashes = s.crashes.value_or(o.crashes);
+  ExploreLimits limits = s.limits;
+  limits.order = s.order.value_or(SearchOrder::kBreadthFirst);
+  if (limits.max_depth == 0 && limits.order == SearchOrder::kBreadthFirst) limits.max_depth = kVsrDefaultDepth;
+  std::string config = std::to_string(o.replicas) + " replicas, " + std::to_string(o.commands) +
+                       " client commands (one per op), views 0.." + std::to_string(o.views - 1) + ", " +
+                       std::to_string(o.crashes) + " crash-restarts, any message lost, duplicated or reordered, " +
+                       search_name(limits.order) +
+                       (limits.max_depth ? " to depth " + std::to_string(limits.max_depth) : "");
+  return CheckRun{config, "", [o, limits] { return explore(VsrModel(o), limits); }};
+}
+
 }  // namespace
 
 const std::vector<CheckProtocol>& check_protocols() {
   static const std::vector<CheckProtocol> all = {
       {"paxos", paxos::bug_names(), make_paxos},
       {"multipaxos", multipaxos::bug_names(), make_multipaxos},
+      {"vsr", vsr::bug_names(), make_vsr},
   };
   return all;
 }

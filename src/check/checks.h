@@ -18,7 +18,8 @@ struct CheckSettings {
   // Overrides of the protocol's default bounds (nullopt: the default).
   std::optional<std::uint32_t> ballots;   // paxos
   std::optional<std::uint32_t> rounds;    // multipaxos: election rounds
-  std::optional<std::uint32_t> commands;  // multipaxos: client commands
+  std::optional<std::uint32_t> views;     // vsr: views 0..views-1
+  std::optional<std::uint32_t> commands;  // multipaxos, vsr: client commands
   std::optional<std::uint32_t> crashes;
   ExploreLimits limits;
   std::optional<SearchOrder> order;  // nullopt: the configuration's default

@@ -16,7 +16,7 @@ namespace {
 struct CheckArgs {
   std::string protocol;
   check::CheckSettings settings;
-  std::uint32_t ballots = 0, crashes = 0, rounds = 0, commands = 0;
+  std::uint32_t ballots = 0, crashes = 0, rounds = 0, views = 0, commands = 0;
   bool json = false;
   std::string search;
 };
@@ -34,6 +34,7 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
   if (a.search == "random") a.settings.order = check::SearchOrder::kRandomWalk;
   if (cmd.count("--ballots") > 0) a.settings.ballots = a.ballots;
   if (cmd.count("--rounds") > 0) a.settings.rounds = a.rounds;
+  if (cmd.count("--views") > 0) a.settings.views = a.views;
   if (cmd.count("--commands") > 0) a.settings.commands = a.commands;
   if (cmd.count("--crashes") > 0) a.settings.crashes = a.crashes;
   std::string error;
@@ -96,19 +97,20 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
 void add_check_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand("check", "Model-check a small cluster of a protocol's real core");
-  cmd->add_option("--protocol", args->protocol, "Protocol to check (paxos, multipaxos)")->required();
+  cmd->add_option("--protocol", args->protocol, "Protocol to check (paxos, multipaxos, vsr)")->required();
   cmd->add_option("--break", args->settings.break_name, "Check a deliberately broken variant");
   cmd->add_option("--learner", args->settings.learner, "paxos: classic or consecutive");
   cmd->add_option("--ballots", args->ballots, "Ballots in play (paxos: 3 = 1.1, 1.2, 2.1)")
       ->check(CLI::Range(1, 8));
   cmd->add_option("--rounds", args->rounds, "multipaxos: election rounds (ballots r.n, r <= this)")
       ->check(CLI::Range(1, 4));
-  cmd->add_option("--commands", args->commands, "multipaxos: client commands, each submitted once")
+  cmd->add_option("--views", args->views, "vsr: view changes reach views 0..this-1")->check(CLI::Range(1, 4));
+  cmd->add_option("--commands", args->commands, "multipaxos, vsr: client commands, each submitted once")
       ->check(CLI::Range(1, 8));
   cmd->add_option("--crashes", args->crashes, "Crash-restarts in a run")->check(CLI::Range(0, 4));
   cmd->add_option("--max-states", args->settings.limits.max_states, "Stop after this many states");
   cmd->add_option("--max-depth", args->settings.limits.max_depth,
-                  "Breadth-first: explore every run of up to this many actions (multipaxos default 16)");
+                  "Breadth-first: explore every run of up to this many actions (multipaxos default 16, vsr 12)");
   cmd->add_option("--max-seconds", args->settings.limits.max_seconds, "Stop after this long");
   cmd->add_option("--search", args->search,
                   "bfs (the usual default: shortest counterexamples), dfs (memory bounded by depth), or "

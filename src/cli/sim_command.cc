@@ -214,7 +214,7 @@ int run_sim(const SimArgs& a) {
 void add_sim_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SimArgs>();
   CLI::App* cmd = app.add_subcommand("sim", "Run seeded simulations with fault injection");
-  cmd->add_option("--protocol", args->protocol, "Protocol to simulate (paxos, multipaxos)")->required();
+  cmd->add_option("--protocol", args->protocol, "Protocol to simulate (paxos, multipaxos, vsr)")->required();
   cmd->add_option("--seeds", args->seeds, "Number of seeds to run")->check(CLI::Range(1, 100'000'000));
   cmd->add_option("--start-seed", args->start_seed, "First seed");
   cmd->add_option("--break", args->break_name,

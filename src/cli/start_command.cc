@@ -64,11 +64,8 @@ bool parse_peers(const std::string& text, std::map<NodeId, runtime::PeerAddress>
 }
 
 int run_start(const StartFlags& f) {
-  if (f.protocol != "multipaxos") {
-    std::fprintf(stderr, "quorum start: protocol '%s' is not available yet (multipaxos is)\n", f.protocol.c_str());
-    return 2;
-  }
   server::ReplicaServerOptions o;
+  o.host.protocol = f.protocol;
   std::string error;
   if (!parse_peers(f.peers, o.host.peers, error)) {
     std::fprintf(stderr, "quorum start: --peers: %s\n", error.c_str());

@@ -123,6 +123,53 @@ void payload_to_wire(const Payload& payload, wire::Envelope* out) {
                    w->set_data(m.data);
                    w->set_commit(m.commit.value());
                  },
+                 [&](const vsr::Prepare& m) {
+                   auto* w = out->mutable_vsr_prepare();
+                   w->set_view(m.view.value());
+                   for (const auto& e : m.entries) to_wire(e, w->add_entries());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const vsr::PrepareOk& m) {
+                   auto* w = out->mutable_vsr_prepare_ok();
+                   w->set_view(m.view.value());
+                   w->set_op(m.op.value());
+                 },
+                 [&](const vsr::Commit& m) {
+                   auto* w = out->mutable_vsr_commit();
+                   w->set_view(m.view.value());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const vsr::StartViewChange& m) { out->mutable_vsr_start_view_change()->set_view(m.view.value()); },
+                 [&](const vsr::DoViewChange& m) {
+                   auto* w = out->mutable_vsr_do_view_change();
+                   w->set_view(m.view.value());
+                   w->set_log_view(m.log_view.value());
+                   w->set_op(m.op.value());
+                   w->set_commit(m.commit.value());
+                   for (const auto& e : m.suffix) to_wire(e, w->add_suffix());
+                 },
+                 [&](const vsr::StartView& m) {
+                   auto* w = out->mutable_vsr_start_view();
+                   w->set_view(m.view.value());
+                   w->set_base(m.base.value());
+                   for (const auto& e : m.entries) to_wire(e, w->add_entries());
+                   w->set_op(m.op.value());
+                   w->set_commit(m.commit.value());
+                 },
+                 [&](const vsr::GetState& m) {
+                   auto* w = out->mutable_vsr_get_state();
+                   w->set_view(m.view.value());
+                   w->set_op(m.op.value());
+                 },
+                 [&](const vsr::NewState& m) {
+                   auto* w = out->mutable_vsr_new_state();
+                   w->set_view(m.view.value());
+                   w->set_base(m.base.value());
+                   for (const auto& e : m.entries) to_wire(e, w->add_entries());
+                   w->set_op(m.op.value());
+                   w->set_commit(m.commit.value());
+                   w->set_committed_only(m.committed_only);
+                 },
                  [&](const Forward& m) {
                    auto* w = out->mutable_forward();
                    for (const Value& c : m.commands) w->add_commands(c);
@@ -198,6 +245,59 @@ Payload payload_from_wire(const wire::Envelope& w) {
         throw Invalid{"snapshot chunk outside the snapshot"};
       }
       return multipaxos::SnapshotChunk{Slot{m.index()}, m.offset(), m.total(), m.data(), Slot{m.commit()}};
+    }
+    // VSR: a core replaces its log with the ops a message carries, so each
+    // run must be gapless and agree with the op and commit numbers beside it.
+    case wire::Envelope::kVsrPrepare: {
+      const auto& m = w.vsr_prepare();
+      vsr::Prepare p{vsr::View{m.view()}, slot_values_from_wire(m.entries()), Slot{m.commit()}};
+      if (p.entries.empty()) throw Invalid{"vsr prepare carries no ops"};
+      if (p.entries.front().slot.value() == 0) throw Invalid{"vsr prepare of op 0"};
+      consecutive_from(Slot{p.entries.front().slot.value() - 1}, p.entries, "vsr prepare entries");
+      return p;
+    }
+    case wire::Envelope::kVsrPrepareOk:
+      return vsr::PrepareOk{vsr::View{w.vsr_prepare_ok().view()}, Slot{w.vsr_prepare_ok().op()}};
+    case wire::Envelope::kVsrCommit:
+      return vsr::Commit{vsr::View{w.vsr_commit().view()}, Slot{w.vsr_commit().commit()}};
+    case wire::Envelope::kVsrStartViewChange:
+      return vsr::StartViewChange{vsr::View{w.vsr_start_view_change().view()}};
+    case wire::Envelope::kVsrDoViewChange: {
+      const auto& m = w.vsr_do_view_change();
+      vsr::DoViewChange d{vsr::View{m.view()}, vsr::View{m.log_view()}, Slot{m.op()}, Slot{m.commit()},
+                          slot_values_from_wire(m.suffix())};
+      if (d.log_view > d.view) throw Invalid{"vsr do-view-change log view above its view"};
+      if (d.commit > d.op) throw Invalid{"vsr do-view-change commit above its op"};
+      if (consecutive_from(d.commit, d.suffix, "vsr do-view-change suffix") != d.op) {
+        throw Invalid{"vsr do-view-change suffix does not end at its op"};
+      }
+      return d;
+    }
+    case wire::Envelope::kVsrStartView: {
+      const auto& m = w.vsr_start_view();
+      vsr::StartView v{vsr::View{m.view()}, Slot{m.base()}, slot_values_from_wire(m.entries()), Slot{m.op()},
+                       Slot{m.commit()}};
+      if (v.commit > v.op) throw Invalid{"vsr start-view commit above its op"};
+      if (v.base > v.op) throw Invalid{"vsr start-view base above its op"};
+      if (consecutive_from(v.base, v.entries, "vsr start-view entries") != v.op) {
+        throw Invalid{"vsr start-view entries do not end at its op"};
+      }
+      return v;
+    }
+    case wire::Envelope::kVsrGetState:
+      return vsr::GetState{vsr::View{w.vsr_get_state().view()}, Slot{w.vsr_get_state().op()}};
+    case wire::Envelope::kVsrNewState: {
+      const auto& m = w.vsr_new_state();
+      vsr::NewState n{vsr::View{m.view()}, Slot{m.base()}, slot_values_from_wire(m.entries()), Slot{m.op()},
+                      Slot{m.commit()}, m.committed_only()};
+      const Slot last = consecutive_from(n.base, n.entries, "vsr new-state entries");
+      if (n.commit > n.op) throw Invalid{"vsr new-state commit above its op"};
+      // A committed-only answer vouches for nothing uncommitted.
+      if (!n.entries.empty() && last > (n.committed_only ? n.commit : n.op)) {
+        throw Invalid{n.committed_only ? "vsr committed-only new-state entry above its commit"
+                                       : "vsr new-state entry above its op"};
+      }
+      return n;
     }
     case wire::Envelope::kForward: {
       const auto& m = w.forward();

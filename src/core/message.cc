@@ -9,6 +9,15 @@ std::string show_value(const Value& v) {
   return "\"" + v.substr(0, kShown) + "...\"(" + std::to_string(v.size()) + "B)";
 }
 
+std::string show_view(vsr::View v) { return "v" + v.to_string(); }
+
+// VSR runs are consecutive (the decoder checks it), so their ends say it all.
+std::string show_ops(Slot base, const std::vector<multipaxos::SlotValue>& entries) {
+  if (entries.empty()) return "no ops after " + base.to_string();
+  if (entries.size() == 1) return "op " + entries.front().slot.to_string();
+  return "ops " + entries.front().slot.to_string() + ".." + entries.back().slot.to_string();
+}
+
 }  // namespace
 
 const char* payload_name(const Payload& p) {
@@ -31,6 +40,14 @@ const char* payload_name(const Payload& p) {
                         [](const multipaxos::CatchUpReply&) { return "CatchUpReply"; },
                         [](const multipaxos::SnapshotRequest&) { return "SnapshotRequest"; },
                         [](const multipaxos::SnapshotChunk&) { return "SnapshotChunk"; },
+                        [](const vsr::Prepare&) { return "Prepare"; },
+                        [](const vsr::PrepareOk&) { return "PrepareOk"; },
+                        [](const vsr::Commit&) { return "Commit"; },
+                        [](const vsr::StartViewChange&) { return "StartViewChange"; },
+                        [](const vsr::DoViewChange&) { return "DoViewChange"; },
+                        [](const vsr::StartView&) { return "StartView"; },
+                        [](const vsr::GetState&) { return "GetState"; },
+                        [](const vsr::NewState&) { return "NewState"; },
                         [](const Forward&) { return "Forward"; },
                     },
                     p);
@@ -105,6 +122,35 @@ std::string describe(const Envelope& e) {
             return "SnapshotChunk(index=" + m.index.to_string() + ", bytes " + std::to_string(m.offset) + ".." +
                    std::to_string(m.offset + m.data.size()) + " of " + std::to_string(m.total) +
                    ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const vsr::Prepare& m) {
+            const Slot before = m.entries.empty() ? Slot{0} : Slot{m.entries.front().slot.value() - 1};
+            return "Prepare(" + show_view(m.view) + ", " + show_ops(before, m.entries) +
+                   ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const vsr::PrepareOk& m) {
+            return "PrepareOk(" + show_view(m.view) + ", op=" + m.op.to_string() + ")";
+          },
+          [](const vsr::Commit& m) {
+            return "Commit(" + show_view(m.view) + ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const vsr::StartViewChange& m) { return "StartViewChange(" + show_view(m.view) + ")"; },
+          // The suffix is ops commit+1..op, so op and commit describe it.
+          [](const vsr::DoViewChange& m) {
+            return "DoViewChange(" + show_view(m.view) + ", log_view=" + show_view(m.log_view) +
+                   ", op=" + m.op.to_string() + ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const vsr::StartView& m) {
+            return "StartView(" + show_view(m.view) + ", " + show_ops(m.base, m.entries) +
+                   ", op=" + m.op.to_string() + ", commit=" + m.commit.to_string() + ")";
+          },
+          [](const vsr::GetState& m) {
+            return "GetState(" + show_view(m.view) + ", after=" + m.op.to_string() + ")";
+          },
+          [](const vsr::NewState& m) {
+            return "NewState(" + show_view(m.view) + ", " + show_ops(m.base, m.entries) +
+                   ", op=" + m.op.to_string() + ", commit=" + m.commit.to_string() +
+                   (m.committed_only ? ", committed only" : "") + ")";
           },
           [](const Forward& m) { return "Forward(" + std::to_string(m.commands.size()) + " commands)"; },
       },

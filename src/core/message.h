@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/multipaxos_messages.h"
 #include "core/paxos_messages.h"
+#include "core/vsr_messages.h"
 
 namespace quorum {
 
@@ -30,6 +31,9 @@ using Payload = std::variant<
     multipaxos::Nack, multipaxos::Heartbeat, multipaxos::HeartbeatReply,
     multipaxos::CatchUpRequest, multipaxos::CatchUpReply, multipaxos::SnapshotRequest,
     multipaxos::SnapshotChunk,
+    // Viewstamped Replication (snapshots travel as multipaxos::Snapshot*)
+    vsr::Prepare, vsr::PrepareOk, vsr::Commit, vsr::StartViewChange, vsr::DoViewChange,
+    vsr::StartView, vsr::GetState, vsr::NewState,
     // runtime
     Forward>;
 

@@ -46,6 +46,34 @@ std::string encode_record(const multipaxos::Record& r) {
   return w.SerializeAsString();
 }
 
+std::string encode_record(const vsr::Record& r) {
+  wire::VsrRecord w;
+  std::visit(Overloaded{
+                 [&](const vsr::ViewRecord& v) {
+                   auto* m = w.mutable_view();
+                   m->set_view(v.view.value());
+                   m->set_log_view(v.log_view.value());
+                 },
+                 [&](const vsr::LogRecord& l) {
+                   auto* m = w.mutable_log();
+                   m->set_view(l.view.value());
+                   m->set_base(l.base.value());
+                   for (const auto& e : l.entries) to_wire(e, m->add_entries());
+                   m->set_commit(l.commit.value());
+                 },
+                 [&](const vsr::CompactRecord& c) {
+                   auto* m = w.mutable_compact();
+                   m->set_view(c.view.value());
+                   m->set_log_view(c.log_view.value());
+                   m->set_compacted(c.compacted.value());
+                   m->set_commit(c.commit.value());
+                   for (const auto& e : c.entries) to_wire(e, m->add_entries());
+                 },
+             },
+             r);
+  return w.SerializeAsString();
+}
+
 Result<paxos::HardState, std::string> decode_paxos_record(std::string_view bytes) {
   wire::PaxosHardStateRecord w;
   if (!parse(w, bytes)) return std::string("paxos record does not parse");
@@ -88,6 +116,44 @@ Result<multipaxos::Record, std::string> decode_multipaxos_record(std::string_vie
     return std::string("multipaxos record of unknown type");
   } catch (const Invalid& inv) {
     return "multipaxos record: " + inv.why;
+  }
+}
+
+Result<vsr::Record, std::string> decode_vsr_record(std::string_view bytes) {
+  wire::VsrRecord w;
+  if (!parse(w, bytes)) return std::string("vsr record does not parse");
+  try {
+    switch (w.record_case()) {
+      case wire::VsrRecord::kView: {
+        vsr::ViewRecord v{vsr::View{w.view().view()}, vsr::View{w.view().log_view()}};
+        if (v.log_view > v.view) return std::string("vsr view record has its log view above its view");
+        return vsr::Record{v};
+      }
+      case wire::VsrRecord::kLog: {
+        const auto& m = w.log();
+        vsr::LogRecord l{vsr::View{m.view()}, Slot{m.base()}, slot_values_from_wire(m.entries()), Slot{m.commit()}};
+        // Replay replaces the log above `base` with these: a gap would be a hole.
+        consecutive_from(l.base, l.entries, "log record entries");
+        return vsr::Record{std::move(l)};
+      }
+      case wire::VsrRecord::kCompact: {
+        const auto& m = w.compact();
+        vsr::CompactRecord c{vsr::View{m.view()}, vsr::View{m.log_view()}, Slot{m.compacted()}, Slot{m.commit()},
+                             slot_values_from_wire(m.entries())};
+        if (!c.entries.empty()) {
+          // A split compaction's later records start further up, so the run
+          // need not begin right after `compacted`, only above it.
+          if (c.entries.front().slot <= c.compacted) return std::string("vsr compact record keeps a compacted op");
+          consecutive_from(Slot{c.entries.front().slot.value() - 1}, c.entries, "compact record entries");
+        }
+        return vsr::Record{std::move(c)};
+      }
+      case wire::VsrRecord::RECORD_NOT_SET:
+        break;
+    }
+    return std::string("vsr record of unknown type");
+  } catch (const Invalid& inv) {
+    return "vsr record: " + inv.why;
   }
 }
 

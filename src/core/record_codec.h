@@ -19,12 +19,15 @@ namespace quorum {
 enum class RecordType : std::uint8_t {
   kPaxosHardState = 1,
   kMultiPaxos = 2,
+  kVsr = 3,
 };
 
 std::string encode_record(const paxos::HardState& s);
 std::string encode_record(const multipaxos::Record& r);
+std::string encode_record(const vsr::Record& r);
 
 Result<paxos::HardState, std::string> decode_paxos_record(std::string_view bytes);
 Result<multipaxos::Record, std::string> decode_multipaxos_record(std::string_view bytes);
+Result<vsr::Record, std::string> decode_vsr_record(std::string_view bytes);
 
 }  // namespace quorum

@@ -12,6 +12,7 @@
 #include "core/ballot.h"
 #include "core/multipaxos_messages.h"
 #include "core/paxos_messages.h"
+#include "core/vsr_messages.h"
 
 namespace quorum::paxos {
 
@@ -57,3 +58,48 @@ struct CompactRecord {
 using Record = std::variant<PromiseRecord, AcceptRecord, CompactRecord>;
 
 }  // namespace quorum::multipaxos
+
+namespace quorum::vsr {
+
+// VSR with persisted state (as TigerBeetle does, instead of the paper's
+// in-memory replicas and nonce-based recovery): a replica makes these durable
+// before it sends anything that depends on them, and a restart resumes from
+// them. Replayed in order (vsr/records.h).
+//
+// The view this replica has moved to, and the latest view in which it was
+// normal. Written before a StartViewChange or DoViewChange leaves, so a
+// restarted replica never joins an older view.
+struct ViewRecord {
+  View view;
+  View log_view;
+  bool operator==(const ViewRecord&) const = default;
+};
+// The log as of normal view `view`: every op above `base` is replaced by
+// `entries` (the ones above the last entry are dropped). Appending a Prepare
+// is the case base = last op. Also sets view = log_view = `view`. `commit` is
+// a commit number known when it was written (ops <= it are committed), so a
+// restarted replica need not relearn how far its own log is committed.
+struct LogRecord {
+  View view;
+  Slot base;
+  std::vector<SlotValue> entries;
+  Slot commit;
+  bool operator==(const LogRecord&) const = default;
+};
+// Written after a snapshot covering every op <= `compacted` is durable: ops
+// at or below it are forgotten. `entries` restate ops above it (overwriting,
+// never dropping others), so once the last record of a compaction is durable
+// every record before its first can be truncated from the log; a large
+// compaction is split over several records, and replaying any prefix of
+// them is safe.
+struct CompactRecord {
+  View view;
+  View log_view;
+  Slot compacted;
+  Slot commit;
+  std::vector<SlotValue> entries;
+  bool operator==(const CompactRecord&) const = default;
+};
+using Record = std::variant<ViewRecord, LogRecord, CompactRecord>;
+
+}  // namespace quorum::vsr

@@ -64,4 +64,15 @@ std::vector<multipaxos::SlotVote> slot_votes_from_wire(
   return out;
 }
 
+Slot consecutive_from(Slot base, const std::vector<multipaxos::SlotValue>& entries, const char* what) {
+  Slot last = base;
+  for (const auto& e : entries) {
+    if (last.value() == UINT64_MAX || e.slot.value() != last.value() + 1) {
+      throw Invalid{std::string(what) + ": not consecutive ops after " + base.to_string()};
+    }
+    last = e.slot;
+  }
+  return last;
+}
+
 }  // namespace quorum::wire_convert

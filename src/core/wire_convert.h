@@ -40,6 +40,13 @@ std::vector<multipaxos::SlotValue> slot_values_from_wire(
 std::vector<multipaxos::SlotVote> slot_votes_from_wire(
     const google::protobuf::RepeatedPtrField<wire::MpSlotVote>& r);
 
+// Checks that `entries` are the ops base+1, base+2, ... with no gap (none is
+// fine) and returns the last one (`base` when there are none). Logs are
+// replaced by such runs, so a gap or a repeat would leave a hole a core
+// believes filled. Wrapping past 2^64-1 counts as a gap. `what` names the
+// field in the error.
+Slot consecutive_from(Slot base, const std::vector<multipaxos::SlotValue>& entries, const char* what);
+
 template <typename Repeated>
 void check_count(const Repeated& r) {
   if (r.size() > kMaxEntriesPerMessage) throw Invalid{"too many entries in one message"};

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/durability_gate.h"
+#include "core/log_output.h"
 #include "core/message.h"
 #include "core/prng.h"
 #include "core/state_digest.h"
@@ -45,36 +46,11 @@
 
 namespace quorum::multipaxos {
 
-// A snapshot received from a peer: the harness restores its state machine
-// from `bytes` (the state after every slot <= index), makes it durable, and
-// then calls compact(index, bytes).
-struct SnapshotInstall {
-  Slot index;
-  std::shared_ptr<const std::string> bytes;
-};
-
-// A snapshot this replica already has (from its own disk at restart).
-struct RecoveredSnapshot {
-  Slot index{0};
-  std::shared_ptr<const std::string> bytes;
-};
-
-struct Output {
-  std::vector<Write> writes;
-  std::optional<SnapshotInstall> snapshot;  // apply before `committed`
-  std::vector<Envelope> messages;     // safe to send now
-  std::vector<SlotValue> committed;   // apply in this order
-  std::vector<Value> dropped;         // queued commands a deposed leader never proposed
-  bool became_leader = false;
-  bool stepped_down = false;
-};
-
-// kAccepted also when the same command is already queued or in flight.
-enum class SubmitStatus { kAccepted, kNotLeader, kBusy };
-struct SubmitResult {
-  SubmitStatus status;
-  NodeId leader_hint;  // with kNotLeader: who this replica believes leads (or 0)
-};
+using quorum::RecoveredSnapshot;
+using quorum::SnapshotInstall;
+using quorum::SubmitResult;
+using quorum::SubmitStatus;
+using Output = LogOutput<Write>;
 
 class Replica {
  public:

@@ -71,10 +71,12 @@ runtime::HttpResponse admin(runtime::ReplicaHost& host, const runtime::Registry&
 std::string info_text(const runtime::HostStatus& s, const runtime::Registry& metrics) {
   (void)metrics;
   std::string out;
-  out += "# Server\r\nquorum_version:0.1.0\r\nprotocol:multipaxos\r\n";
+  out += fmt::format("# Server\r\nquorum_version:0.1.0\r\nprotocol:{}\r\n", s.protocol);
   out += fmt::format("node_id:{}\r\n", s.id.to_string());
   out += "\r\n# Replication\r\n";
-  out += fmt::format("role:{}\r\nleader_id:{}\r\nballot:{}\r\n", s.role, s.leader.value(), s.ballot);
+  // VSR's "ballot" is its view number.
+  out += fmt::format("role:{}\r\nleader_id:{}\r\n{}:{}\r\n", s.role, s.leader.value(),
+                     s.protocol == "vsr" ? "view" : "ballot", s.ballot);
   out += fmt::format("commit_index:{}\r\napplied_index:{}\r\ncompacted_index:{}\r\n", s.commit_index,
                      s.applied_index, s.compacted);
   out += fmt::format("peers:{}\r\n", peers_text(s));
@@ -90,7 +92,7 @@ std::string info_text(const runtime::HostStatus& s, const runtime::Registry& met
 std::string status_json(const runtime::HostStatus& s) {
   nlohmann::json j;
   j["id"] = s.id.value();
-  j["protocol"] = "multipaxos";
+  j["protocol"] = s.protocol;
   j["role"] = s.role;
   j["leader"] = s.leader.value();
   j["ballot"] = s.ballot;
@@ -124,7 +126,9 @@ int run_replica(const ReplicaServerOptions& options) {
   asio::io_context io(1);
   runtime::Registry metrics;
   try {
-    runtime::ReplicaHost host(io, options.host, metrics);
+    std::unique_ptr<runtime::ReplicaHost> host_ptr = runtime::make_replica_host(io, options.host, metrics);
+    if (!host_ptr) throw std::runtime_error("unknown protocol '" + options.host.protocol + "'");
+    runtime::ReplicaHost& host = *host_ptr;
     host.start();
     ClientServer clients(io, host, options.clients, [&host, &metrics] { return info_text(host.status(), metrics); });
     clients.listen(asio::ip::tcp::endpoint(asio::ip::make_address(options.client_host), options.client_port));

@@ -7,10 +7,41 @@
 
 #include "paxos/config.h"
 #include "multipaxos/config.h"
-#include "sim/multipaxos_sim.h"
+#include "vsr/config.h"
+#include "sim/log_sim.h"
 #include "sim/paxos_sim.h"
 
 namespace quorum::sim {
+
+namespace {
+
+// Multi-Paxos and VSR take the same simulation settings.
+template <class Bugs>
+Protocol log_protocol(std::string name, const std::vector<std::string>& bug_names,
+                      std::optional<Bugs> (*bugs_from_name)(std::string_view),
+                      RunResult (*run)(std::uint64_t, const LogSimOptions<Bugs>&)) {
+  return Protocol{std::move(name), bug_names,
+                  [bugs_from_name, run](const SimSettings& settings) -> std::optional<RunFn> {
+                    Bugs bugs;
+                    if (!settings.break_name.empty()) {
+                      auto b = bugs_from_name(settings.break_name);
+                      if (!b) return std::nullopt;
+                      bugs = *b;
+                    }
+                    return RunFn([bugs, settings, run](std::uint64_t seed, bool keep_trace) {
+                      LogSimOptions<Bugs> o;
+                      o.bugs = bugs;
+                      o.max_batch_commands = settings.max_batch_commands;
+                      o.window_slots = settings.window_slots;
+                      o.clients = settings.clients;
+                      o.no_faults = settings.no_faults;
+                      o.keep_trace = keep_trace;
+                      return run(seed, o);
+                    });
+                  }};
+}
+
+}  // namespace
 
 const std::vector<Protocol>& protocols() {
   static const std::vector<Protocol> all = {
@@ -34,25 +65,9 @@ const std::vector<Protocol>& protocols() {
                    return run_paxos(seed, o);
                  });
                }},
-      Protocol{"multipaxos", multipaxos::bug_names(),
-               [](const SimSettings& settings) -> std::optional<RunFn> {
-                 multipaxos::Bugs bugs;
-                 if (!settings.break_name.empty()) {
-                   auto b = multipaxos::bugs_from_name(settings.break_name);
-                   if (!b) return std::nullopt;
-                   bugs = *b;
-                 }
-                 return RunFn([bugs, settings](std::uint64_t seed, bool keep_trace) {
-                   MultiPaxosSimOptions o;
-                   o.bugs = bugs;
-                   o.max_batch_commands = settings.max_batch_commands;
-                   o.window_slots = settings.window_slots;
-                   o.clients = settings.clients;
-                   o.no_faults = settings.no_faults;
-                   o.keep_trace = keep_trace;
-                   return run_multipaxos(seed, o);
-                 });
-               }},
+      log_protocol<multipaxos::Bugs>("multipaxos", multipaxos::bug_names(), multipaxos::bugs_from_name,
+                                     run_multipaxos),
+      log_protocol<vsr::Bugs>("vsr", vsr::bug_names(), vsr::bugs_from_name, run_vsr),
   };
   return all;
 }

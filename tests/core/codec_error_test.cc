@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,17 @@ namespace {
 using K = DecodeErrorKind;
 
 Ballot B(std::uint64_t round, std::uint32_t node) { return Ballot{round, NodeId{node}}; }
+vsr::View V(std::uint64_t v) { return vsr::View{v}; }
 
-// Small valid envelopes: every single-decree type and the Multi-Paxos ones
-// with nested repeated fields.
+// VSR entries at the given ops, each one command.
+std::vector<vsr::SlotValue> ops(std::initializer_list<std::uint64_t> slots) {
+  std::vector<vsr::SlotValue> out;
+  for (std::uint64_t s : slots) out.push_back({Slot{s}, {{"op" + std::to_string(s)}}});
+  return out;
+}
+
+// Small valid envelopes: every single-decree type, and the Multi-Paxos and
+// VSR ones with nested repeated fields.
 std::vector<Envelope> sample_envelopes() {
   const NodeId a{1}, b{64};
   return {
@@ -37,6 +46,9 @@ std::vector<Envelope> sample_envelopes() {
       {a, b, multipaxos::Accept{B(2, 1), {{Slot{6}, {{"put k v", ""}}}, {Slot{7}, {}}}, Slot{5}}},
       {b, a, multipaxos::Promise{B(2, 1), Slot{3}, {{Slot{4}, {{"c"}}}}, {{Slot{5}, B(1, 2), {}}}, Slot{2}}},
       {a, b, multipaxos::Accepted{B(2, 1), {Slot{6}, Slot{1ull << 40}}, Slot{5}}},
+      {a, b, vsr::Prepare{V(3), ops({5, 6}), Slot{4}}},
+      {b, a, vsr::DoViewChange{V(4), V(3), Slot{6}, Slot{4}, ops({5, 6})}},
+      {a, b, vsr::NewState{V(4), Slot{2}, ops({3, 4}), Slot{4}, Slot{4}, true}},
   };
 }
 
@@ -181,6 +193,12 @@ struct InvalidCase {
 
 void set_value(std::string* v, std::size_t n) { v->assign(n, 'v'); }
 
+// Appends empty batches at the given ops to a repeated VSR entries field.
+void add_ops(google::protobuf::RepeatedPtrField<wire::MpSlotValue>* entries,
+             std::initializer_list<std::uint64_t> slots) {
+  for (std::uint64_t s : slots) entries->Add()->set_slot(s);
+}
+
 const std::size_t kTooBig = limits::kMaxValueBytes + 1;
 // Per-message element bound in core/codec.cc (not exported, so stated here).
 constexpr int kMaxCount = 1 << 16;
@@ -239,6 +257,120 @@ const InvalidCase kInvalid[] = {
      [](wire::Envelope& w) {
        for (int i = 0; i < kMaxCount + 1; ++i) w.mutable_mp_promise()->add_votes();
      }},
+    // VSR: a core replaces its log with the runs these carry, so a run with a
+    // gap, or one that disagrees with the op and commit numbers beside it,
+    // never reaches it.
+    {"vsr prepare with no ops", [](wire::Envelope& w) { w.mutable_vsr_prepare()->set_view(1); }},
+    {"vsr prepare of op 0", [](wire::Envelope& w) { add_ops(w.mutable_vsr_prepare()->mutable_entries(), {0, 1}); }},
+    {"vsr prepare with a gap",
+     [](wire::Envelope& w) { add_ops(w.mutable_vsr_prepare()->mutable_entries(), {5, 7}); }},
+    {"vsr prepare with a repeated op",
+     [](wire::Envelope& w) { add_ops(w.mutable_vsr_prepare()->mutable_entries(), {5, 5}); }},
+    {"vsr prepare with ops out of order",
+     [](wire::Envelope& w) { add_ops(w.mutable_vsr_prepare()->mutable_entries(), {6, 5}); }},
+    {"vsr prepare wrapping past the largest op",
+     [](wire::Envelope& w) { add_ops(w.mutable_vsr_prepare()->mutable_entries(), {UINT64_MAX, 0}); }},
+    {"vsr prepare with one entry too many",
+     [](wire::Envelope& w) {
+       auto* entries = w.mutable_vsr_prepare()->mutable_entries();
+       for (int i = 0; i < kMaxCount + 1; ++i) entries->Add()->set_slot(static_cast<std::uint64_t>(i) + 1);
+     }},
+    {"vsr do-view-change log view above its view",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_do_view_change()->set_view(3);
+       w.mutable_vsr_do_view_change()->set_log_view(4);
+     }},
+    {"vsr do-view-change commit above its op",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_do_view_change()->set_op(4);
+       w.mutable_vsr_do_view_change()->set_commit(5);
+     }},
+    {"vsr do-view-change without the ops above commit",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_do_view_change()->set_op(5);
+       w.mutable_vsr_do_view_change()->set_commit(4);
+     }},
+    {"vsr do-view-change suffix short of its op",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_do_view_change();
+       m->set_op(6);
+       m->set_commit(4);
+       add_ops(m->mutable_suffix(), {5});
+     }},
+    {"vsr do-view-change suffix not right above commit",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_do_view_change();
+       m->set_op(6);
+       m->set_commit(4);
+       add_ops(m->mutable_suffix(), {6});
+     }},
+    {"vsr do-view-change suffix past its op",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_do_view_change();
+       m->set_op(5);
+       m->set_commit(4);
+       add_ops(m->mutable_suffix(), {5, 6});
+     }},
+    {"vsr start-view commit above its op",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_start_view()->set_op(4);
+       w.mutable_vsr_start_view()->set_base(4);
+       w.mutable_vsr_start_view()->set_commit(5);
+     }},
+    {"vsr start-view base above its op",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_start_view()->set_op(4);
+       w.mutable_vsr_start_view()->set_base(5);
+     }},
+    {"vsr start-view entries short of its op",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_start_view();
+       m->set_base(4);
+       m->set_op(6);
+       add_ops(m->mutable_entries(), {5});
+     }},
+    {"vsr start-view entries with a gap",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_start_view();
+       m->set_base(4);
+       m->set_op(7);
+       add_ops(m->mutable_entries(), {5, 7});
+     }},
+    {"vsr new-state entries not right above base",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_new_state();
+       m->set_base(4);
+       m->set_op(6);
+       add_ops(m->mutable_entries(), {6});
+     }},
+    {"vsr new-state entries with a gap",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_new_state();
+       m->set_base(4);
+       m->set_op(7);
+       add_ops(m->mutable_entries(), {5, 7});
+     }},
+    {"vsr new-state commit above its op",
+     [](wire::Envelope& w) {
+       w.mutable_vsr_new_state()->set_op(4);
+       w.mutable_vsr_new_state()->set_commit(5);
+     }},
+    {"vsr new-state with an op above its op",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_new_state();
+       m->set_base(4);
+       m->set_op(5);
+       add_ops(m->mutable_entries(), {5, 6});
+     }},
+    {"vsr committed-only new-state with an op above its commit",
+     [](wire::Envelope& w) {
+       auto* m = w.mutable_vsr_new_state();
+       m->set_base(4);
+       m->set_op(9);
+       m->set_commit(5);
+       m->set_committed_only(true);
+       add_ops(m->mutable_entries(), {5, 6});
+     }},
 };
 
 TEST(CodecErrors, OutOfRangeFieldsAreInvalid) {
@@ -283,6 +415,35 @@ TEST(CodecErrors, BoundaryValuesAreAccepted) {
   auto n = decode_frame(test::build_frame(nack));
   ASSERT_TRUE(n.ok()) << n.error().message;
   EXPECT_EQ(n.value().envelope.payload, Payload(paxos::Nack{Ballot::zero(), Ballot::zero()}));
+}
+
+// The edges of the VSR run rules are legal: empty runs where the numbers
+// allow them, runs ending at the largest op, a state transfer answering an
+// asker that is ahead. encode_frame asserts what the decoder accepts, so
+// encoding alone would already fail on a rejected one.
+TEST(CodecErrors, VsrBoundaryValuesAreAccepted) {
+  constexpr std::uint64_t kTop = UINT64_MAX;
+  const std::vector<Payload> good = {
+      vsr::Prepare{V(1), ops({1}), Slot{0}},
+      vsr::Prepare{V(1), ops({kTop - 1, kTop}), Slot{kTop}},
+      vsr::DoViewChange{V(3), V(3), Slot{4}, Slot{4}, {}},
+      vsr::DoViewChange{V(3), V(0), Slot{kTop}, Slot{kTop}, {}},
+      vsr::DoViewChange{V(3), V(2), Slot{kTop}, Slot{kTop - 1}, ops({kTop})},
+      vsr::StartView{V(2), Slot{7}, {}, Slot{7}, Slot{7}},
+      vsr::StartView{V(2), Slot{kTop}, {}, Slot{kTop}, Slot{0}},
+      vsr::StartView{V(2), Slot{0}, ops({1, 2}), Slot{2}, Slot{2}},
+      vsr::NewState{V(2), Slot{9}, {}, Slot{3}, Slot{3}, false},
+      vsr::NewState{V(2), Slot{9}, {}, Slot{3}, Slot{1}, true},
+      vsr::NewState{V(2), Slot{4}, ops({5, 6}), Slot{6}, Slot{2}, false},
+      vsr::NewState{V(2), Slot{4}, ops({5, 6}), Slot{9}, Slot{6}, true},
+      vsr::NewState{V(2), Slot{kTop - 1}, ops({kTop}), Slot{kTop}, Slot{kTop}, true},
+  };
+  for (const Payload& p : good) {
+    const Envelope e{NodeId{1}, NodeId{2}, p};
+    auto r = decode_frame(encode_frame(e));
+    ASSERT_TRUE(r.ok()) << describe(e) << ": " << r.error().message;
+    EXPECT_EQ(r.value().envelope, e);
+  }
 }
 
 // Schema evolution: a newer peer may add fields this binary has never heard
@@ -344,6 +505,11 @@ TEST(CodecEncode, RefusesEnvelopesTheDecoderWouldReject) {
       {"mp command over the limit",
        {NodeId{1}, NodeId{2},
         multipaxos::Accept{B(1, 1), {{Slot{1}, {{std::string(kTooBig, 'v')}}}}, Slot{0}}}},
+      {"vsr prepare with a gap", {NodeId{1}, NodeId{2}, vsr::Prepare{V(1), ops({5, 7}), Slot{4}}}},
+      {"vsr log view above view",
+       {NodeId{1}, NodeId{2}, vsr::DoViewChange{V(2), V(3), Slot{4}, Slot{4}, {}}}},
+      {"vsr committed-only above commit",
+       {NodeId{1}, NodeId{2}, vsr::NewState{V(2), Slot{4}, ops({5, 6}), Slot{9}, Slot{5}, true}}},
   };
   for (const auto& [name, e] : bad) {
     EXPECT_THROW((void)encode_frame(e), InvariantFailure) << name;

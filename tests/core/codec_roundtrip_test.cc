@@ -41,7 +41,7 @@ RC_GTEST_PROP(CodecRoundTrip, AnyEnvelope, (const Envelope& e)) {
 }
 
 // Every message type on its own, so each gets a full run of cases rather than
-// a sixteenth of them. The type list is the variant itself, so a new message
+// a small share of them. The type list is the variant itself, so a new message
 // type is covered (and needs a generator) as soon as it joins Payload.
 template <typename V>
 struct AsTypes;

@@ -1,10 +1,12 @@
-// rapidcheck generators for peer messages of every protocol. They produce only envelopes the
-// codec must accept (node ids 1..64, values far below the limit), so any
+// rapidcheck generators for peer messages of every protocol (and VSR's durable
+// records). They produce only envelopes the codec must accept (node ids 1..64,
+// values far below the limit, VSR runs of ops without gaps), so any
 // round-trip failure is the codec's fault, not the generator's.
 #pragma once
 
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,6 +17,7 @@
 
 #include "core/message.h"
 #include "core/node_set.h"
+#include "core/records.h"
 
 namespace quorum::test {
 
@@ -283,6 +286,210 @@ struct Arbitrary<quorum::multipaxos::SnapshotChunk> {
   }
 };
 
+}  // namespace rc
+
+// ---- Viewstamped Replication -----------------------------------------------------
+// The decoder checks that every run of ops is consecutive and agrees with the
+// op and commit numbers beside it, so these build only such runs. Boundaries
+// get weight: a run may end exactly at 2^64-1, and commit/op/log_view often
+// equal the bound they are checked against.
+
+namespace quorum::test {
+
+// A number at least `lo`: mostly `lo` or just above it, sometimes anywhere.
+inline rc::Gen<std::uint64_t> gen_at_least(std::uint64_t lo) {
+  using namespace rc;
+  return gen::map(gen::weightedOneOf<std::uint64_t>({{3, gen::inRange<std::uint64_t>(0, 3)},
+                                                     {1, gen::arbitrary<std::uint64_t>()}}),
+                  [lo](std::uint64_t d) { return lo + std::min(d, UINT64_MAX - lo); });
+}
+
+// A number at most `hi`: mostly `hi` or just below it, sometimes anywhere.
+inline rc::Gen<std::uint64_t> gen_at_most(std::uint64_t hi) {
+  using namespace rc;
+  return gen::map(gen::weightedOneOf<std::uint64_t>({{3, gen::inRange<std::uint64_t>(0, 3)},
+                                                     {1, gen::arbitrary<std::uint64_t>()}}),
+                  [hi](std::uint64_t d) { return hi - std::min(d, hi); });
+}
+
+// An op with room for `n` more above it: small, anywhere, or the highest
+// (so the run ends at 2^64-1, where a careless "op + 1" wraps).
+inline rc::Gen<Slot> gen_base(std::size_t n) {
+  using namespace rc;
+  const std::uint64_t top = UINT64_MAX - n;
+  return gen::map(gen::weightedOneOf<std::uint64_t>({{4, gen::inRange<std::uint64_t>(0, 100)},
+                                                     {2, gen::arbitrary<std::uint64_t>()},
+                                                     {1, gen::just(top)}}),
+                  [top](std::uint64_t b) { return Slot{std::min(b, top)}; });
+}
+
+// Ops base+1 .. base+n (the caller leaves room: see gen_base).
+inline rc::Gen<std::vector<multipaxos::SlotValue>> gen_run(Slot base, std::size_t n) {
+  using namespace rc;
+  return gen::map(gen::container<std::vector<multipaxos::Batch>>(n, gen::arbitrary<multipaxos::Batch>()),
+                  [base](std::vector<multipaxos::Batch> batches) {
+                    std::vector<multipaxos::SlotValue> run;
+                    for (std::size_t i = 0; i < batches.size(); ++i) {
+                      run.push_back({Slot{base.value() + 1 + i}, std::move(batches[i])});
+                    }
+                    return run;
+                  });
+}
+
+}  // namespace quorum::test
+
+namespace rc {
+
+template <>
+struct Arbitrary<quorum::vsr::View> {
+  static Gen<quorum::vsr::View> arbitrary() {
+    return gen::map(gen::arbitrary<std::uint64_t>(), [](std::uint64_t v) { return quorum::vsr::View{v}; });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::Prepare> {
+  // At least one op, the first at least 1.
+  static Gen<quorum::vsr::Prepare> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const auto n = *gen::inRange<std::size_t>(1, 5);
+      const Slot base = *test::gen_base(n);
+      return vsr::Prepare{*gen::arbitrary<vsr::View>(), *test::gen_run(base, n), *gen::arbitrary<Slot>()};
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::PrepareOk> {
+  static Gen<quorum::vsr::PrepareOk> arbitrary() {
+    using M = quorum::vsr::PrepareOk;
+    return gen::build<M>(gen::set(&M::view), gen::set(&M::op));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::Commit> {
+  static Gen<quorum::vsr::Commit> arbitrary() {
+    using M = quorum::vsr::Commit;
+    return gen::build<M>(gen::set(&M::view), gen::set(&M::commit));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::StartViewChange> {
+  static Gen<quorum::vsr::StartViewChange> arbitrary() {
+    using M = quorum::vsr::StartViewChange;
+    return gen::build<M>(gen::set(&M::view));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::DoViewChange> {
+  // log_view <= view; the suffix is exactly ops commit+1 .. op.
+  static Gen<quorum::vsr::DoViewChange> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const vsr::View view = *gen::arbitrary<vsr::View>();
+      const auto n = *gen::inRange<std::size_t>(0, 5);
+      const Slot commit = *test::gen_base(n);
+      return vsr::DoViewChange{view, vsr::View{*test::gen_at_most(view.value())}, Slot{commit.value() + n}, commit,
+                               *test::gen_run(commit, n)};
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::StartView> {
+  // Entries exactly ops base+1 .. op; commit <= op.
+  static Gen<quorum::vsr::StartView> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const auto n = *gen::inRange<std::size_t>(0, 5);
+      const Slot base = *test::gen_base(n);
+      const Slot op{base.value() + n};
+      return vsr::StartView{*gen::arbitrary<vsr::View>(), base, *test::gen_run(base, n), op,
+                            Slot{*test::gen_at_most(op.value())}};
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::GetState> {
+  static Gen<quorum::vsr::GetState> arbitrary() {
+    using M = quorum::vsr::GetState;
+    return gen::build<M>(gen::set(&M::view), gen::set(&M::op));
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::NewState> {
+  // Entries consecutive from base+1 (maybe none); commit <= op; the last
+  // entry at most commit when committed_only, else at most op.
+  static Gen<quorum::vsr::NewState> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      vsr::NewState m;
+      m.view = *gen::arbitrary<vsr::View>();
+      const auto n = *gen::inRange<std::size_t>(0, 5);
+      m.base = *test::gen_base(n);
+      m.entries = *test::gen_run(m.base, n);
+      m.committed_only = *gen::arbitrary<bool>();
+      // With no entries, op and commit are free of base (an asker may be
+      // ahead of the sender).
+      const std::uint64_t last = n == 0 ? 0 : m.base.value() + n;
+      if (m.committed_only) {
+        m.commit = Slot{*test::gen_at_least(last)};
+        m.op = Slot{*test::gen_at_least(m.commit.value())};
+      } else {
+        m.op = Slot{*test::gen_at_least(last)};
+        m.commit = Slot{*test::gen_at_most(m.op.value())};
+      }
+      return m;
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::ViewRecord> {
+  static Gen<quorum::vsr::ViewRecord> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const vsr::View view = *gen::arbitrary<vsr::View>();
+      return vsr::ViewRecord{view, vsr::View{*test::gen_at_most(view.value())}};
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::LogRecord> {
+  static Gen<quorum::vsr::LogRecord> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const auto n = *gen::inRange<std::size_t>(0, 5);
+      const Slot base = *test::gen_base(n);
+      return vsr::LogRecord{*gen::arbitrary<vsr::View>(), base, *test::gen_run(base, n), *gen::arbitrary<Slot>()};
+    });
+  }
+};
+
+template <>
+struct Arbitrary<quorum::vsr::CompactRecord> {
+  // Entries consecutive and above `compacted`, not necessarily right above
+  // it (a later record of a split compaction).
+  static Gen<quorum::vsr::CompactRecord> arbitrary() {
+    return gen::exec([] {
+      using namespace quorum;
+      const auto n = *gen::inRange<std::size_t>(0, 5);
+      const auto gap = *gen::inRange<std::size_t>(0, 3);
+      const Slot compacted = *test::gen_base(n + gap);
+      const vsr::View view = *gen::arbitrary<vsr::View>();
+      return vsr::CompactRecord{view, vsr::View{*test::gen_at_most(view.value())}, compacted, *gen::arbitrary<Slot>(),
+                                *test::gen_run(Slot{compacted.value() + gap}, n)};
+    });
+  }
+};
+
 template <>
 struct Arbitrary<quorum::Forward> {
   static Gen<quorum::Forward> arbitrary() { return gen::build<quorum::Forward>(gen::set(&quorum::Forward::commands)); }
@@ -319,3 +526,16 @@ struct Arbitrary<quorum::Envelope> {
 };
 
 }  // namespace rc
+
+namespace quorum::test {
+
+// Any VSR durable record (a std::variant, so a function rather than an
+// Arbitrary specialisation of a standard type).
+inline rc::Gen<vsr::Record> gen_vsr_record() {
+  using namespace rc;
+  return gen::oneOf(gen::cast<vsr::Record>(gen::arbitrary<vsr::ViewRecord>()),
+                    gen::cast<vsr::Record>(gen::arbitrary<vsr::LogRecord>()),
+                    gen::cast<vsr::Record>(gen::arbitrary<vsr::CompactRecord>()));
+}
+
+}  // namespace quorum::test

@@ -37,4 +37,11 @@ void showValue(const M& m, std::ostream& os) {
 }
 }  // namespace multipaxos
 
+namespace vsr {
+template <PayloadAlternative M>
+void showValue(const M& m, std::ostream& os) {
+  os << describe(Envelope{NodeId{1}, NodeId{1}, m});
+}
+}  // namespace vsr
+
 }  // namespace quorum

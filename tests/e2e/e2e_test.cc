@@ -82,8 +82,10 @@ class RunDir {
   std::string path_;
 };
 
-LocalClusterOptions cluster_options(std::size_t replicas, const std::string& dir) {
+LocalClusterOptions cluster_options(std::size_t replicas, const std::string& dir,
+                                    const std::string& protocol = "multipaxos") {
   LocalClusterOptions o;
+  o.protocol = protocol;
   const char* binary = std::getenv("QUORUM_E2E_BINARY");
   o.binary = binary != nullptr && *binary != '\0' ? binary : QUORUM_BINARY;
   o.replicas = replicas;
@@ -152,14 +154,16 @@ struct FaultRun {
   std::size_t clients = 4;
   milliseconds nemesis{20'000};
   std::uint64_t seed = 1;
+  std::string protocol = "multipaxos";
 };
 
 void run_fault_test(const FaultRun& run) {
   RunDir dir;
-  std::cout << "e2e: " << cluster_options(run.replicas, dir.path()).binary << ", " << run.replicas << " replicas, "
+  std::cout << "e2e: " << cluster_options(run.replicas, dir.path()).binary << ", " << run.protocol << ", "
+            << run.replicas << " replicas, "
             << run.clients << " clients, " << run.nemesis.count() / 1000.0 << " s of faults, seed " << run.seed
             << " (replay the schedule with QUORUM_E2E_SEED=" << run.seed << ")\n";
-  LocalCluster cluster(cluster_options(run.replicas, dir.path()));
+  LocalCluster cluster(cluster_options(run.replicas, dir.path(), run.protocol));
   cluster.start();
   ASSERT_TRUE(cluster.wait_for_leader(seconds(20))) << "no leader before any fault";
 
@@ -238,6 +242,23 @@ TEST(E2E, ThreeReplicasUnderKillPausePartitionStayLinearizable) {
   FaultRun run;
   run.nemesis = seconds(env_u64("QUORUM_E2E_SECONDS", 20));
   run.seed = env_u64("QUORUM_E2E_SEED", 1);
+  run_fault_test(run);
+}
+
+TEST(E2E, VsrThreeReplicasUnderKillPausePartitionStayLinearizable) {
+  FaultRun run;
+  run.protocol = "vsr";
+  run.nemesis = seconds(env_u64("QUORUM_E2E_SECONDS", 20));
+  run.seed = env_u64("QUORUM_E2E_SEED", 2);
+  run_fault_test(run);
+}
+
+// On demand: the VSR run, ten times as long.
+TEST(E2E, DISABLED_VsrThreeReplicasLongRun) {
+  FaultRun run;
+  run.protocol = "vsr";
+  run.nemesis = seconds(env_u64("QUORUM_E2E_SECONDS", 200));
+  run.seed = env_u64("QUORUM_E2E_SEED", 4);
   run_fault_test(run);
 }
 

@@ -1,15 +1,18 @@
 #!/bin/sh
-# `quorum sim --protocol multipaxos` from the command line (run by ctest).
-#   cli_sim_test.sh json  QUORUM   30 seeds, --json: exit 0 and the JSON contract fields
-#   cli_sim_test.sh break QUORUM   --break commit-before-quorum: exit non-zero, the
-#                                  violated property named, a replay: line that replays it
+# `quorum sim` for a log protocol from the command line (run by ctest).
+#   cli_sim_test.sh json  QUORUM [PROTOCOL]        30 seeds, --json: exit 0 and the JSON contract fields
+#   cli_sim_test.sh break QUORUM [PROTOCOL BREAK]  --break BREAK: exit non-zero, the violated
+#                                                  property named, a replay: line that replays it
+# PROTOCOL defaults to multipaxos, BREAK to commit-before-quorum.
 set -u
 mode=$1
 bin=$2
+proto=${3:-multipaxos}
+brk=${4:-commit-before-quorum}
 
 case "$mode" in
 json)
-  out=$("$bin" sim --protocol multipaxos --seeds 30 --json --jobs 2)
+  out=$("$bin" sim --protocol "$proto" --seeds 30 --json --jobs 2)
   rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "FAIL: quorum sim exited $rc"
@@ -21,7 +24,7 @@ import json, sys
 j = json.load(sys.stdin)
 for field in ("protocol", "seeds", "violations", "ops_completed", "trace_hash", "faults"):
     assert field in j, "missing field %r in %s" % (field, sorted(j))
-assert j["protocol"] == "multipaxos", j["protocol"]
+assert j["protocol"] == sys.argv[1], j["protocol"]
 assert j["seeds"] == 30, j["seeds"]
 assert j["violations"] == 0, j["failures"]
 assert isinstance(j["ops_completed"], int) and j["ops_completed"] > 0, j["ops_completed"]
@@ -37,9 +40,9 @@ for k in ("snapshots_taken", "snapshots_installed"):
     assert isinstance(j.get(k), int) and j[k] > 0, "%s: %r" % (k, j.get(k))
 print("ok: %d seeds, %d ops, trace_hash %s, faults %s" %
       (j["seeds"], j["ops_completed"], j["trace_hash"], f))
-' || exit 1
+' "$proto" || exit 1
   # Same seeds, same result.
-  again=$("$bin" sim --protocol multipaxos --seeds 30 --json --jobs 1 | python3 -c '
+  again=$("$bin" sim --protocol "$proto" --seeds 30 --json --jobs 1 | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["trace_hash"])')
   first=$(printf '%s\n' "$out" | python3 -c '
@@ -51,10 +54,10 @@ print(json.load(sys.stdin)["trace_hash"])')
   fi
   ;;
 break)
-  out=$("$bin" sim --protocol multipaxos --break commit-before-quorum --seeds 60 --jobs 2 2>&1)
+  out=$("$bin" sim --protocol "$proto" --break "$brk" --seeds 60 --jobs 2 2>&1)
   rc=$?
   if [ "$rc" -eq 0 ]; then
-    echo "FAIL: --break commit-before-quorum passed 60 seeds"
+    echo "FAIL: --break $brk passed 60 seeds"
     printf '%s\n' "$out" | tail -20
     exit 1
   fi
@@ -73,13 +76,13 @@ break)
   echo "caught: $line"
   echo "$replay"
   case "$replay" in
-  *"sim --protocol multipaxos --seeds 1 --start-seed "*" --break commit-before-quorum"*) ;;
+  *"sim --protocol $proto --seeds 1 --start-seed "*" --break $brk"*) ;;
   *) echo "FAIL: the replay line does not replay this run"; exit 1 ;;
   esac
   # The replay command reproduces the violation (same property, same seed).
   seed=$(printf '%s\n' "$replay" | sed -E 's/.*--start-seed ([0-9]+).*/\1/')
   property=$(printf '%s\n' "$line" | sed -E 's/.*VIOLATION ([A-Za-z]+) .*/\1/')
-  rerun=$("$bin" sim --protocol multipaxos --seeds 1 --start-seed "$seed" --break commit-before-quorum --json 2>/dev/null)
+  rerun=$("$bin" sim --protocol "$proto" --seeds 1 --start-seed "$seed" --break "$brk" --json 2>/dev/null)
   rrc=$?
   if [ "$rrc" -eq 0 ]; then
     echo "FAIL: replaying seed $seed passed"
@@ -95,7 +98,7 @@ print("replayed seed %d: %s" % (seed, prop))
 ' "$seed" "$property" || exit 1
   ;;
 *)
-  echo "usage: $0 json|break QUORUM_BINARY" >&2
+  echo "usage: $0 json|break QUORUM_BINARY [PROTOCOL [BREAK]]" >&2
   exit 2
   ;;
 esac

@@ -16,52 +16,20 @@
 #include <string>
 #include <vector>
 
-#include "sim/multipaxos_sim.h"
+#include "sim/log_sim.h"
 #include "sim/runner.h"
+#include "sim_test_util.h"
 
 namespace quorum::sim {
 namespace {
 
 constexpr unsigned kJobs = 2;
 
-std::string describe_failures(const BatchReport& b) {
-  std::ostringstream os;
-  for (const RunResult& r : b.failures) {
-    os << "seed " << r.seed << ": " << r.violation->property << " at tick " << r.violation->tick
-       << ": " << r.violation->message << "\n  (" << r.parameters
-       << ")\n  replay: quorum sim --protocol multipaxos --seeds 1 --start-seed " << r.seed
-       << " --trace\n";
-  }
-  return os.str();
-}
+std::string describe_failures(const BatchReport& b) { return sim_test::describe_failures("multipaxos", b); }
 
-RunFn make_run(const SimSettings& settings) {
-  const Protocol* p = find_protocol("multipaxos");
-  if (p == nullptr) throw std::runtime_error("no multipaxos protocol registered");
-  std::optional<RunFn> run = p->make(settings);
-  if (!run) throw std::runtime_error("multipaxos rejected the settings");
-  return *run;
-}
+RunFn make_run(const SimSettings& settings) { return sim_test::make_run("multipaxos", settings); }
 
-void expect_same_run(const RunResult& a, const RunResult& b) {
-  EXPECT_EQ(a.trace_hash, b.trace_hash);
-  EXPECT_EQ(a.ops_completed, b.ops_completed);
-  EXPECT_EQ(a.ticks, b.ticks);
-  EXPECT_EQ(a.messages_delivered, b.messages_delivered);
-  EXPECT_EQ(a.commands_committed, b.commands_committed);
-  EXPECT_EQ(a.leader_changes, b.leader_changes);
-  EXPECT_EQ(a.history_ops, b.history_ops);
-  EXPECT_EQ(a.violation.has_value(), b.violation.has_value());
-  EXPECT_EQ(a.parameters, b.parameters);
-  EXPECT_EQ(a.faults.drops, b.faults.drops);
-  EXPECT_EQ(a.faults.partition_drops, b.faults.partition_drops);
-  EXPECT_EQ(a.faults.duplicates, b.faults.duplicates);
-  EXPECT_EQ(a.faults.reorders, b.faults.reorders);
-  EXPECT_EQ(a.faults.partitions, b.faults.partitions);
-  EXPECT_EQ(a.faults.crashes, b.faults.crashes);
-  EXPECT_EQ(a.faults.restarts, b.faults.restarts);
-  EXPECT_EQ(a.faults.lost_writes, b.faults.lost_writes);
-}
+using sim_test::expect_same_run;
 
 TEST(MultiPaxosSim, SameSeedSameRun) {
   for (std::uint64_t seed : {1u, 17u, 4242u}) {

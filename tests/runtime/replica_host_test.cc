@@ -1,4 +1,5 @@
-// ReplicaHost for real: three hosts in one process, on one io_context, over
+// ReplicaHost for real, once per log protocol (Multi-Paxos, VSR): three hosts
+// in one process, on one io_context, over
 // loopback TCP with their own data directories and real fsyncs. Commands
 // submitted at any replica commit and are answered there; a stopped replica
 // recovers from its directory and catches up; a leader that is cut off is
@@ -31,7 +32,7 @@ std::uint16_t free_port() { return cluster::pick_free_ports(1).front(); }
 
 class Cluster {
  public:
-  explicit Cluster(std::uint32_t n) {
+  Cluster(std::uint32_t n, std::string protocol) : protocol_(std::move(protocol)) {
     std::string tmpl = "/tmp/quorum-host-test-XXXXXX";
     dir_ = ::mkdtemp(tmpl.data());
     for (std::uint32_t i = 1; i <= n; ++i) peers_[NodeId{i}] = PeerAddress{"127.0.0.1", free_port()};
@@ -48,6 +49,7 @@ class Cluster {
   HostOptions options(std::uint32_t id) const {
     HostOptions o;
     o.self = NodeId{id};
+    o.protocol = protocol_;
     o.peers = peers_;
     o.data_dir = dir_ + "/r" + std::to_string(id);
     o.tick = 5ms;
@@ -57,7 +59,7 @@ class Cluster {
   }
   void start(std::uint32_t id) {
     metrics_[id - 1] = std::make_unique<Registry>();
-    hosts_[id - 1] = std::make_unique<ReplicaHost>(io_, options(id), *metrics_[id - 1]);
+    hosts_[id - 1] = make_replica_host(io_, options(id), *metrics_[id - 1]);
     hosts_[id - 1]->start();
   }
   void stop(std::uint32_t id) { hosts_[id - 1].reset(); }
@@ -90,6 +92,7 @@ class Cluster {
   }
 
  private:
+  std::string protocol_;
   asio::io_context io_;
   std::string dir_;
   std::map<NodeId, PeerAddress> peers_;
@@ -97,8 +100,11 @@ class Cluster {
   std::vector<std::unique_ptr<ReplicaHost>> hosts_;
 };
 
-TEST(ReplicaHost, CommandsCommitAndAreAnsweredAtEveryReplica) {
-  Cluster c(3);
+// Every test runs once per log protocol.
+class ReplicaHostTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReplicaHostTest, CommandsCommitAndAreAnsweredAtEveryReplica) {
+  Cluster c(3, GetParam());
   ASSERT_TRUE(c.run_until([&] { return c.leader().has_value(); })) << "no leader elected";
   for (std::uint32_t at = 1; at <= 3; ++at) {
     auto r = c.run(at, {"SET", "k" + std::to_string(at), "v" + std::to_string(at)});
@@ -115,8 +121,8 @@ TEST(ReplicaHost, CommandsCommitAndAreAnsweredAtEveryReplica) {
   EXPECT_TRUE(r->is_error()) << "INCR of a non-integer is the state machine's error, through the log";
 }
 
-TEST(ReplicaHost, PipelinedCommandsFromOneReplicaAllCommitInOrder) {
-  Cluster c(3);
+TEST_P(ReplicaHostTest, PipelinedCommandsFromOneReplicaAllCommitInOrder) {
+  Cluster c(3, GetParam());
   ASSERT_TRUE(c.run_until([&] { return c.leader().has_value(); }));
   const std::uint32_t follower = *c.leader() % 3 + 1;
   std::vector<smr::Reply> replies;
@@ -138,8 +144,8 @@ TEST(ReplicaHost, PipelinedCommandsFromOneReplicaAllCommitInOrder) {
   EXPECT_GT(c.host(follower).status().snapshots_taken, 0u) << "snapshots every 20 slots";
 }
 
-TEST(ReplicaHost, StoppedReplicaRecoversFromItsDirectoryAndCatchesUp) {
-  Cluster c(3);
+TEST_P(ReplicaHostTest, StoppedReplicaRecoversFromItsDirectoryAndCatchesUp) {
+  Cluster c(3, GetParam());
   ASSERT_TRUE(c.run_until([&] { return c.leader().has_value(); }));
   const std::uint32_t leader = *c.leader();
   const std::uint32_t victim = leader % 3 + 1;
@@ -153,8 +159,8 @@ TEST(ReplicaHost, StoppedReplicaRecoversFromItsDirectoryAndCatchesUp) {
   EXPECT_EQ(c.run(victim, {"GET", "before"}), smr::Reply::bulk("1"));
 }
 
-TEST(ReplicaHost, CutOffLeaderIsReplacedAndWritesContinue) {
-  Cluster c(3);
+TEST_P(ReplicaHostTest, CutOffLeaderIsReplacedAndWritesContinue) {
+  Cluster c(3, GetParam());
   ASSERT_TRUE(c.run_until([&] { return c.leader().has_value(); }));
   const std::uint32_t old = *c.leader();
   std::set<NodeId> others;
@@ -182,6 +188,9 @@ TEST(ReplicaHost, CutOffLeaderIsReplacedAndWritesContinue) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, smr::Reply::bulk("yes"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, ReplicaHostTest, ::testing::Values("multipaxos", "vsr"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace
 }  // namespace quorum::runtime

@@ -37,7 +37,7 @@ class OneReplica : public ::testing::Test {
     o.peers[NodeId{1}] = runtime::PeerAddress{"127.0.0.1", free_port()};
     o.data_dir = dir_ + "/r1";
     o.tick = 2ms;
-    host_ = std::make_unique<runtime::ReplicaHost>(io_, o, metrics_);
+    host_ = runtime::make_replica_host(io_, o, metrics_);
     host_->start();
     ClientServerOptions co;
     co.resp.max_bulk_bytes = 2 << 20;

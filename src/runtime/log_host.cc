@@ -1,4 +1,4 @@
-#include "runtime/replica_host.h"
+#include "runtime/log_host.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +13,8 @@
 #include "runtime/timed_disk.h"
 #include "smr/kv_store.h"
 #include "storage/wal.h"
+#include "multipaxos/protocol.h"
+#include "vsr/protocol.h"
 
 namespace quorum::runtime {
 
@@ -34,7 +36,8 @@ bool is_session_expired(const smr::Reply& r) {
 // Durability acknowledgements, handed from the group-commit thread to the
 // event loop: the newest durable write number, and at most one post in
 // flight however many records complete.
-struct ReplicaHost::DurableMailbox {
+template <class P>
+struct LogHost<P>::DurableMailbox {
   std::atomic<std::uint64_t> seq{0};
   std::atomic<bool> posted{false};
   std::atomic<bool> failed{false};
@@ -42,7 +45,8 @@ struct ReplicaHost::DurableMailbox {
   std::string error;  // guarded by mu
 };
 
-ReplicaHost::ReplicaHost(asio::io_context& io, HostOptions options, Registry& metrics)
+template <class P>
+LogHost<P>::LogHost(asio::io_context& io, HostOptions options, Registry& metrics)
     : io_(io), options_(std::move(options)), metrics_(metrics), ticker_(io), mailbox_(std::make_shared<DurableMailbox>()) {
   // Commands are proposed once per turn of the event loop (end_turn), so all
   // that arrived together share a slot.
@@ -65,12 +69,14 @@ ReplicaHost::ReplicaHost(asio::io_context& io, HostOptions options, Registry& me
   boot_nonce_ = (static_cast<std::uint64_t>(rd()) & 0xFFFFF) | 1;
 }
 
-ReplicaHost::~ReplicaHost() {
+template <class P>
+LogHost<P>::~LogHost() {
   *alive_ = false;
   stop();
 }
 
-void ReplicaHost::fail_stop(const std::string& why) {
+template <class P>
+void LogHost<P>::fail_stop(const std::string& why) {
   // A replica that cannot persist must not go on answering: it would promise
   // what it cannot remember.
   std::fprintf(stderr, "quorum: replica %s stopping: %s\n", options_.self.to_string().c_str(), why.c_str());
@@ -78,7 +84,8 @@ void ReplicaHost::fail_stop(const std::string& why) {
   std::_Exit(70);
 }
 
-void ReplicaHost::recover() {
+template <class P>
+void LogHost<P>::recover() {
   auto wal_disk = storage::PosixDisk::open(options_.data_dir);
   if (!wal_disk.ok()) throw std::runtime_error("cannot open data directory: " + wal_disk.error().to_string());
   wal_disk_ = std::move(wal_disk).value();
@@ -98,7 +105,7 @@ void ReplicaHost::recover() {
     throw std::runtime_error("corrupted snapshot: " + loaded.value().corrupted.front());
   }
   executor_ = std::make_unique<smr::Executor>(std::make_unique<smr::KvStore>());
-  multipaxos::RecoveredSnapshot snap;
+  RecoveredSnapshot snap;
   if (const auto& file = loaded.value().snapshot) {
     auto restored = executor_->restore(file->data);
     if (!restored.ok()) throw std::runtime_error("snapshot " + loaded.value().file + ": " + restored.error());
@@ -106,18 +113,18 @@ void ReplicaHost::recover() {
     applied_ = snapshot_index_ = file->last_included_index;
   }
 
-  multipaxos::DurableState recovered;
+  typename P::DurableState recovered;
   std::string bad;
   storage::WalRecoveryInfo info;
   auto wal = storage::Wal::open(
       *timed_wal_disk_, storage::WalOptions{},
       [&](storage::Lsn lsn, std::uint8_t type, std::string_view payload) {
         if (!bad.empty()) return;
-        if (type != static_cast<std::uint8_t>(RecordType::kMultiPaxos)) {
-          bad = fmt::format("log record {} has type {}, not a Multi-Paxos record", lsn.value(), type);
+        if (type != static_cast<std::uint8_t>(P::kRecordType)) {
+          bad = fmt::format("log record {} has type {}, not a {} record", lsn.value(), type, P::kName);
           return;
         }
-        auto rec = decode_multipaxos_record(payload);
+        auto rec = P::decode(payload);
         if (!rec.ok()) {
           bad = fmt::format("log record {} does not decode: {}", lsn.value(), rec.error());
           return;
@@ -135,15 +142,16 @@ void ReplicaHost::recover() {
 
   NodeSet members = NodeSet::first_n(static_cast<std::uint32_t>(options_.peers.size()));
   std::random_device rd;
-  multipaxos::Config config{options_.self, QuorumSystem::majority(members), options_.timing, options_.limits, {},
+  typename P::Config config{options_.self, QuorumSystem::majority(members), options_.timing, options_.limits, {},
                             (static_cast<std::uint64_t>(rd()) << 32) | rd()};
-  replica_ = std::make_unique<multipaxos::Replica>(config, recovered, snap);
-  std::fprintf(stderr, "quorum: replica %s recovered: promised %s, %zu votes, snapshot at slot %llu\n",
-               options_.self.to_string().c_str(), recovered.promised.to_string().c_str(), recovered.accepted.size(),
+  replica_ = std::make_unique<typename P::Replica>(config, recovered, snap);
+  std::fprintf(stderr, "quorum: replica %s (%s) recovered: %s, snapshot at slot %llu\n",
+               options_.self.to_string().c_str(), P::kName, P::describe(recovered).c_str(),
                static_cast<unsigned long long>(snap.index.value()));
 }
 
-void ReplicaHost::start() {
+template <class P>
+void LogHost<P>::start() {
   recover();
   transport_ = std::make_unique<PeerTransport>(
       io_, options_.self, options_.peers, [this](Envelope e) { on_message(std::move(e)); }, options_.transport);
@@ -156,7 +164,8 @@ void ReplicaHost::start() {
   drain();
 }
 
-void ReplicaHost::stop() {
+template <class P>
+void LogHost<P>::stop() {
   if (stopped_) return;
   stopped_ = true;
   ticker_.cancel();
@@ -170,7 +179,8 @@ void ReplicaHost::stop() {
 
 // ------------------------------------------------------------ client commands
 
-ReplicaHost::SessionId ReplicaHost::take_session() {
+template <class P>
+typename LogHost<P>::SessionId LogHost<P>::take_session() {
   if (!free_sessions_.empty()) {
     SessionId s = free_sessions_.back();
     free_sessions_.pop_back();
@@ -182,11 +192,13 @@ ReplicaHost::SessionId ReplicaHost::take_session() {
   return SessionId{id, 1};
 }
 
-void ReplicaHost::release_session(SessionId s) {
+template <class P>
+void LogHost<P>::release_session(SessionId s) {
   if (free_sessions_.size() < kMaxFreeSessions) free_sessions_.push_back(s);
 }
 
-void ReplicaHost::submit(smr::Command command, Clock::time_point deadline, Done done) {
+template <class P>
+void LogHost<P>::submit(smr::Command command, Clock::time_point deadline, Done done) {
   if (stopped_) return done(smr::Reply::error("NOQUORUM replica shutting down"));
   if (waiting_.size() >= options_.max_waiting) {
     return done(smr::Reply::error("BUSY too many commands waiting at this replica"));
@@ -195,7 +207,8 @@ void ReplicaHost::submit(smr::Command command, Clock::time_point deadline, Done 
   drain();
 }
 
-void ReplicaHost::issue(smr::Command argv, Clock::time_point deadline, Clock::time_point started, Done done) {
+template <class P>
+void LogHost<P>::issue(smr::Command argv, Clock::time_point deadline, Clock::time_point started, Done done) {
   SessionId s = take_session();
   smr::ClientRequest req{s.client_id, s.next_request_no, std::move(argv)};
   std::string encoded = smr::encode_request(req);
@@ -206,7 +219,8 @@ void ReplicaHost::issue(smr::Command argv, Clock::time_point deadline, Clock::ti
   route(encoded);
 }
 
-void ReplicaHost::complete(const Key& key, const smr::Reply& reply) {
+template <class P>
+void LogHost<P>::complete(const Key& key, const smr::Reply& reply) {
   auto it = waiting_.find(key);
   if (it == waiting_.end()) return;
   Waiting w = std::move(it->second);
@@ -222,7 +236,8 @@ void ReplicaHost::complete(const Key& key, const smr::Reply& reply) {
   w.done(reply);
 }
 
-void ReplicaHost::route(const std::string& command) {
+template <class P>
+void LogHost<P>::route(const std::string& command) {
   if (replica_->is_leader()) {
     // kBusy: the leader's queue is full; the retry timer offers it again.
     (void)replica_->submit(command);
@@ -237,7 +252,8 @@ void ReplicaHost::route(const std::string& command) {
   // No leader known: wait for one (retry_waiting on the next leader change).
 }
 
-void ReplicaHost::schedule_turn() {
+template <class P>
+void LogHost<P>::schedule_turn() {
   if (turn_posted_) return;
   turn_posted_ = true;
   // Posted behind every handler already ready to run (other connections'
@@ -252,7 +268,8 @@ void ReplicaHost::schedule_turn() {
   });
 }
 
-void ReplicaHost::flush_forwards() {
+template <class P>
+void LogHost<P>::flush_forwards() {
   for (auto& [to, commands] : forward_buf_) {
     Forward f;
     std::size_t bytes = 0;
@@ -270,7 +287,8 @@ void ReplicaHost::flush_forwards() {
   forward_buf_.clear();
 }
 
-void ReplicaHost::retry_waiting(bool all) {
+template <class P>
+void LogHost<P>::retry_waiting(bool all) {
   const auto now = Clock::now();
   for (auto& [key, w] : waiting_) {
     if (!all && w.next_retry > now) continue;
@@ -279,7 +297,8 @@ void ReplicaHost::retry_waiting(bool all) {
   }
 }
 
-void ReplicaHost::expire_waiting() {
+template <class P>
+void LogHost<P>::expire_waiting() {
   const auto now = Clock::now();
   std::vector<Key> expired;
   for (const auto& [key, w] : waiting_) {
@@ -300,7 +319,8 @@ void ReplicaHost::expire_waiting() {
 
 // ------------------------------------------------------------ the core
 
-void ReplicaHost::on_message(Envelope e) {
+template <class P>
+void LogHost<P>::on_message(Envelope e) {
   if (stopped_) return;
   if (auto* f = std::get_if<Forward>(&e.payload)) {
     if (!replica_->is_leader()) return;  // stale hint: the sender retries
@@ -320,7 +340,8 @@ void ReplicaHost::on_message(Envelope e) {
   if (replica_->is_leader()) schedule_turn();
 }
 
-void ReplicaHost::on_tick() {
+template <class P>
+void LogHost<P>::on_tick() {
   if (stopped_) return;
   replica_->tick();
   if (++ticks_ % kHousekeepingTicks == 0) {
@@ -348,7 +369,8 @@ void ReplicaHost::on_tick() {
   });
 }
 
-void ReplicaHost::on_durable_posted() {
+template <class P>
+void LogHost<P>::on_durable_posted() {
   mailbox_->posted.store(false, std::memory_order_release);
   if (mailbox_->failed.load()) {
     std::lock_guard<std::mutex> lock(mailbox_->mu);
@@ -369,11 +391,12 @@ void ReplicaHost::on_durable_posted() {
   drain();
 }
 
-void ReplicaHost::persist(const multipaxos::Write& w, std::vector<std::uint64_t>& compact_seqs) {
+template <class P>
+void LogHost<P>::persist(const typename P::Write& w, std::vector<std::uint64_t>& compact_seqs) {
   std::string payload = encode_record(w.record);
   log_bytes_ += payload.size();
   ++log_records_;
-  const bool compaction = std::holds_alternative<multipaxos::CompactRecord>(w.record);
+  const bool compaction = std::holds_alternative<typename P::CompactRecord>(w.record);
   std::shared_ptr<std::atomic<std::uint64_t>> first_lsn;
   if (compaction && compact_seqs.empty()) {
     first_lsn = std::make_shared<std::atomic<std::uint64_t>>(0);
@@ -387,7 +410,7 @@ void ReplicaHost::persist(const multipaxos::Write& w, std::vector<std::uint64_t>
   asio::io_context* io = &io_;
   std::weak_ptr<bool> alive = alive_;
   const std::uint64_t seq = w.seq;
-  committer_->submit(static_cast<std::uint8_t>(RecordType::kMultiPaxos), std::move(payload),
+  committer_->submit(static_cast<std::uint8_t>(P::kRecordType), std::move(payload),
                      [this, mailbox, io, alive, seq, first_lsn](const storage::StorageResult<storage::Lsn>& r) {
                        // On the group-commit thread.
                        if (!r.ok()) {
@@ -408,7 +431,8 @@ void ReplicaHost::persist(const multipaxos::Write& w, std::vector<std::uint64_t>
                      });
 }
 
-void ReplicaHost::drain() {
+template <class P>
+void LogHost<P>::drain() {
   if (draining_) {
     drain_again_ = true;
     return;
@@ -418,22 +442,22 @@ void ReplicaHost::drain() {
   // output: loop until the core is quiet.
   for (int round = 0; round < 64; ++round) {
     drain_again_ = false;
-    multipaxos::Output out = replica_->take_output();
+    auto out = replica_->take_output();
     std::vector<std::uint64_t> compact_seqs;
-    for (const multipaxos::Write& w : out.writes) persist(w, compact_seqs);
+    for (const typename P::Write& w : out.writes) persist(w, compact_seqs);
     for (Envelope& e : out.messages) transport_->send(std::move(e));
     if (out.became_leader) {
       ++elections_won_;
       elections_->inc();
-      std::fprintf(stderr, "quorum: replica %s leads at ballot %s (commit index %llu)\n",
-                   options_.self.to_string().c_str(), replica_->promised().to_string().c_str(),
+      std::fprintf(stderr, "quorum: replica %s leads at %s %s (commit index %llu)\n",
+                   options_.self.to_string().c_str(), P::kEpoch, replica_->promised().to_string().c_str(),
                    static_cast<unsigned long long>(replica_->commit_index().value()));
     }
     const NodeId leader = replica_->is_leader() ? options_.self : replica_->leader_hint();
     if (leader != kNoNode && leader != last_leader_) {
       if (leader != options_.self) {
-        std::fprintf(stderr, "quorum: replica %s follows replica %s (ballot %s, commit index %llu)\n",
-                     options_.self.to_string().c_str(), leader.to_string().c_str(),
+        std::fprintf(stderr, "quorum: replica %s follows replica %s (%s %s, commit index %llu)\n",
+                     options_.self.to_string().c_str(), leader.to_string().c_str(), P::kEpoch,
                      replica_->promised().to_string().c_str(),
                      static_cast<unsigned long long>(replica_->commit_index().value()));
       }
@@ -453,7 +477,8 @@ void ReplicaHost::drain() {
   draining_ = false;
 }
 
-void ReplicaHost::apply(const multipaxos::SlotValue& entry) {
+template <class P>
+void LogHost<P>::apply(const multipaxos::SlotValue& entry) {
   const std::uint64_t n = entry.slot.value();
   QUORUM_INVARIANT("AppliedInLogOrder", n == applied_ + 1,
                    fmt::format("applying slot {} after {}", n, applied_));
@@ -470,12 +495,14 @@ void ReplicaHost::apply(const multipaxos::SlotValue& entry) {
   applied_ = n;
 }
 
-void ReplicaHost::write_snapshot(std::uint64_t index, const std::string& bytes) {
-  auto written = snapshots_->write(storage::Snapshot{index, "multipaxos", bytes});
+template <class P>
+void LogHost<P>::write_snapshot(std::uint64_t index, const std::string& bytes) {
+  auto written = snapshots_->write(storage::Snapshot{index, P::kName, bytes});
   if (!written.ok()) fail_stop("cannot write a snapshot: " + written.error().to_string());
 }
 
-void ReplicaHost::install(const multipaxos::SnapshotInstall& snap) {
+template <class P>
+void LogHost<P>::install(const SnapshotInstall& snap) {
   auto restored = executor_->restore(*snap.bytes);
   // A snapshot that does not restore came from a peer: refuse it loudly
   // rather than diverge (the core would keep asking).
@@ -490,7 +517,8 @@ void ReplicaHost::install(const multipaxos::SnapshotInstall& snap) {
                snap.bytes->size());
 }
 
-void ReplicaHost::maybe_snapshot() {
+template <class P>
+void LogHost<P>::maybe_snapshot() {
   const std::uint64_t slots = applied_ - snapshot_index_;
   const bool by_slots = options_.snapshot_every_slots != 0 && slots >= options_.snapshot_every_slots;
   const bool by_bytes =
@@ -504,9 +532,11 @@ void ReplicaHost::maybe_snapshot() {
   ++snapshots_taken_;
 }
 
-HostStatus ReplicaHost::status() const {
+template <class P>
+HostStatus LogHost<P>::status() const {
   HostStatus s;
   s.id = options_.self;
+  s.protocol = P::kName;
   s.role = replica_ ? replica_->role_name() : "starting";
   s.leader = replica_ ? (replica_->is_leader() ? options_.self : replica_->leader_hint()) : kNoNode;
   s.ballot = replica_ ? replica_->promised().to_string() : "";
@@ -527,6 +557,15 @@ HostStatus ReplicaHost::status() const {
     }
   }
   return s;
+}
+
+template class LogHost<multipaxos::Protocol>;
+template class LogHost<vsr::Protocol>;
+
+std::unique_ptr<ReplicaHost> make_replica_host(asio::io_context& io, HostOptions options, Registry& metrics) {
+  if (options.protocol == "multipaxos") return std::make_unique<LogHost<multipaxos::Protocol>>(io, std::move(options), metrics);
+  if (options.protocol == "vsr") return std::make_unique<LogHost<vsr::Protocol>>(io, std::move(options), metrics);
+  return nullptr;
 }
 
 }  // namespace quorum::runtime

@@ -1,11 +1,13 @@
-#include "sim/multipaxos_cluster.h"
+#include "sim/log_cluster.h"
 
 #include "core/record_codec.h"
 #include "smr/kv_store.h"
+#include "vsr/protocol.h"
 
 namespace quorum::sim {
 
-MultiPaxosCluster::MultiPaxosCluster(const MultiPaxosClusterOptions& options, std::uint64_t seed,
+template <class P>
+LogCluster<P>::LogCluster(const Options& options, std::uint64_t seed,
                                      Trace* trace)
     : options_(options),
       prng_(seed),
@@ -17,28 +19,33 @@ MultiPaxosCluster::MultiPaxosCluster(const MultiPaxosClusterOptions& options, st
   for (std::uint32_t i = 1; i <= options.replicas; ++i) restart(NodeId{i});
 }
 
-MultiPaxosCluster::ReplicaSlot& MultiPaxosCluster::slot(NodeId id) {
+template <class P>
+typename LogCluster<P>::ReplicaSlot& LogCluster<P>::slot(NodeId id) {
   QUORUM_ASSERT(id.value() >= 1 && id.value() <= options_.replicas, "no such replica");
   return slots_[id.value() - 1];
 }
-const MultiPaxosCluster::ReplicaSlot& MultiPaxosCluster::slot(NodeId id) const {
+template <class P>
+const typename LogCluster<P>::ReplicaSlot& LogCluster<P>::slot(NodeId id) const {
   QUORUM_ASSERT(id.value() >= 1 && id.value() <= options_.replicas, "no such replica");
   return slots_[id.value() - 1];
 }
 
-std::uint64_t MultiPaxosCluster::lost_writes() const {
+template <class P>
+std::uint64_t LogCluster<P>::lost_writes() const {
   std::uint64_t n = 0;
   for (const ReplicaSlot& s : slots_) n += s.storage->lost_records();
   return n;
 }
 
-std::uint64_t MultiPaxosCluster::torn_writes() const {
+template <class P>
+std::uint64_t LogCluster<P>::torn_writes() const {
   std::uint64_t n = 0;
   for (const ReplicaSlot& s : slots_) n += s.storage->disk_stats().torn_writes;
   return n;
 }
 
-void MultiPaxosCluster::crash(NodeId id) {
+template <class P>
+void LogCluster<P>::crash(NodeId id) {
   ReplicaSlot& s = slot(id);
   if (!s.replica) return;
   s.storage->crash();
@@ -48,7 +55,8 @@ void MultiPaxosCluster::crash(NodeId id) {
   record("crash " + id.to_string());
 }
 
-bool MultiPaxosCluster::corrupt_disk(NodeId id) {
+template <class P>
+bool LogCluster<P>::corrupt_disk(NodeId id) {
   ReplicaSlot& s = slot(id);
   if (s.replica || s.failed) return false;
   bool done = s.storage->corrupt_durable_record(prng_);
@@ -56,7 +64,8 @@ bool MultiPaxosCluster::corrupt_disk(NodeId id) {
   return done;
 }
 
-void MultiPaxosCluster::restart(NodeId id) {
+template <class P>
+void LogCluster<P>::restart(NodeId id) {
   ReplicaSlot& s = slot(id);
   if (s.replica || s.failed) return;
   auto opened = s.storage->open();
@@ -68,18 +77,18 @@ void MultiPaxosCluster::restart(NodeId id) {
     record("start " + id.to_string() + " refused: " + opened.error().to_string());
     return;
   }
-  multipaxos::DurableState recovered;
+  typename P::DurableState recovered;
   for (const storage::WalRecord& r : opened.value().records) {
-    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(RecordType::kMultiPaxos),
+    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(P::kRecordType),
                      "a record of another protocol in the log");
-    auto rec = decode_multipaxos_record(r.payload);
+    auto rec = P::decode(r.payload);
     QUORUM_INVARIANT("RecordDecodes", rec.ok(), rec.ok() ? "" : rec.error());
     recovered.apply(rec.value());
   }
   s.executor = std::make_unique<smr::Executor>(std::make_unique<smr::KvStore>());
   s.applied_slots = 0;
   s.bytes_since_snapshot = 0;
-  multipaxos::RecoveredSnapshot snap;
+  RecoveredSnapshot snap;
   if (const auto& file = opened.value().snapshot) {
     auto restored = s.executor->restore(file->data);
     QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
@@ -92,17 +101,17 @@ void MultiPaxosCluster::restart(NodeId id) {
                    "the log was compacted to slot " + recovered.compacted.to_string() +
                        " but the newest snapshot covers only " + snap.index.to_string());
   NodeSet members = NodeSet::first_n(options_.replicas);
-  multipaxos::Config config{id, QuorumSystem::majority(members), options_.timing, options_.limits,
+  typename P::Config config{id, QuorumSystem::majority(members), options_.timing, options_.limits,
                             options_.bugs, prng_.fork()};
-  s.replica = std::make_unique<multipaxos::Replica>(config, recovered, snap);
+  s.replica = std::make_unique<Replica>(config, recovered, snap);
   const auto& info = opened.value().info;
-  record("start " + id.to_string() + " (promised " + recovered.promised.to_string() + ", " +
-         std::to_string(recovered.accepted.size()) + " votes, snapshot at " + snap.index.to_string() + ", " +
+  record("start " + id.to_string() + " (" + P::describe(recovered) + ", snapshot at " + snap.index.to_string() + ", " +
          std::to_string(info.records) + " log records" +
          (info.tail_note.empty() ? "" : "; " + info.tail_note) + ")");
 }
 
-bool MultiPaxosCluster::converged() const {
+template <class P>
+bool LogCluster<P>::converged() const {
   for (const ReplicaSlot& s : slots_) {
     if (s.failed) continue;
     if (!s.replica || s.applied_slots != chosen_.size()) return false;
@@ -110,11 +119,12 @@ bool MultiPaxosCluster::converged() const {
   return true;
 }
 
-multipaxos::SubmitResult MultiPaxosCluster::submit(NodeId id, const smr::ClientRequest& request) {
+template <class P>
+SubmitResult LogCluster<P>::submit(NodeId id, const smr::ClientRequest& request) {
   ReplicaSlot& s = slot(id);
-  if (!s.replica) return {multipaxos::SubmitStatus::kNotLeader, kNoNode};
+  if (!s.replica) return {SubmitStatus::kNotLeader, kNoNode};
   auto r = s.replica->submit(smr::encode_request(request));
-  if (r.status == multipaxos::SubmitStatus::kAccepted) {
+  if (r.status == SubmitStatus::kAccepted) {
     s.waiting.insert({request.client_id, request.request_no});
   }
   drain(id);
@@ -122,7 +132,8 @@ multipaxos::SubmitResult MultiPaxosCluster::submit(NodeId id, const smr::ClientR
 }
 
 // After its n-th applied slot every replica's state must be the same.
-void MultiPaxosCluster::check_digest(NodeId id, const ReplicaSlot& s) {
+template <class P>
+void LogCluster<P>::check_digest(NodeId id, const ReplicaSlot& s) {
   if (s.applied_slots == 0) return;
   std::uint64_t digest = s.executor->digest();
   if (s.applied_slots > digest_after_.size()) {
@@ -135,7 +146,8 @@ void MultiPaxosCluster::check_digest(NodeId id, const ReplicaSlot& s) {
                        std::to_string(s.applied_slots) + " slots");
 }
 
-void MultiPaxosCluster::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry) {
+template <class P>
+void LogCluster<P>::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry) {
   std::uint64_t n = entry.slot.value();
   QUORUM_INVARIANT("AppliedInLogOrder", n == s.applied_slots + 1,
                    "replica " + id.to_string() + " applied slot " + entry.slot.to_string() + " after " +
@@ -160,14 +172,15 @@ void MultiPaxosCluster::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotV
   check_digest(id, s);
 }
 
-void MultiPaxosCluster::install(NodeId id, ReplicaSlot& s, const multipaxos::SnapshotInstall& snap) {
+template <class P>
+void LogCluster<P>::install(NodeId id, ReplicaSlot& s, const SnapshotInstall& snap) {
   auto restored = s.executor->restore(*snap.bytes);
   QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
   s.applied_slots = snap.index.value();
   s.bytes_since_snapshot = 0;
   check_digest(id, s);
   // Durable before the replica may forget the slots it covers.
-  s.storage->write_snapshot({snap.index.value(), "multipaxos", *snap.bytes});
+  s.storage->write_snapshot({snap.index.value(), P::kName, *snap.bytes});
   s.snapshot_slot = snap.index.value();
   s.replica->compact(snap.index, snap.bytes);
   ++snapshots_installed_;
@@ -175,14 +188,15 @@ void MultiPaxosCluster::install(NodeId id, ReplicaSlot& s, const multipaxos::Sna
          std::to_string(snap.bytes->size()) + " bytes)");
 }
 
-void MultiPaxosCluster::maybe_snapshot(NodeId id, ReplicaSlot& s) {
+template <class P>
+void LogCluster<P>::maybe_snapshot(NodeId id, ReplicaSlot& s) {
   const std::uint64_t slots = s.applied_slots - s.snapshot_slot;
   const bool by_slots = options_.snapshot_every_slots != 0 && slots >= options_.snapshot_every_slots;
   const bool by_bytes = options_.snapshot_every_bytes != 0 && slots > 0 &&
                         s.bytes_since_snapshot >= options_.snapshot_every_bytes;
   if (!by_slots && !by_bytes) return;
   auto bytes = std::make_shared<const std::string>(s.executor->snapshot());
-  s.storage->write_snapshot({s.applied_slots, "multipaxos", *bytes});
+  s.storage->write_snapshot({s.applied_slots, P::kName, *bytes});
   s.replica->compact(Slot{s.applied_slots}, bytes);
   s.snapshot_slot = s.applied_slots;
   s.bytes_since_snapshot = 0;
@@ -191,16 +205,17 @@ void MultiPaxosCluster::maybe_snapshot(NodeId id, ReplicaSlot& s) {
          std::to_string(bytes->size()) + " bytes)");
 }
 
-void MultiPaxosCluster::drain(NodeId id) {
+template <class P>
+void LogCluster<P>::drain(NodeId id) {
   ReplicaSlot& s = slot(id);
   // A snapshot or compaction produces more output: loop until there is none.
   for (int round = 0; s.replica; ++round) {
     QUORUM_ASSERT(round < 4, "replica output did not settle");
-    multipaxos::Output out = s.replica->take_output();
+    auto out = s.replica->take_output();
     std::optional<storage::Lsn> compact_first, compact_last;
-    for (multipaxos::Write& w : out.writes) {
-      storage::Lsn lsn = s.storage->append(RecordType::kMultiPaxos, encode_record(w.record), w.seq);
-      if (std::holds_alternative<multipaxos::CompactRecord>(w.record)) {
+    for (auto& w : out.writes) {
+      storage::Lsn lsn = s.storage->append(P::kRecordType, encode_record(w.record), w.seq);
+      if (std::holds_alternative<typename P::CompactRecord>(w.record)) {
         if (!compact_first) compact_first = lsn;
         compact_last = lsn;
       }
@@ -209,7 +224,7 @@ void MultiPaxosCluster::drain(NodeId id) {
     for (Envelope& e : out.messages) network_.send(now_, std::move(e));
     if (out.became_leader) {
       ++leader_changes_;
-      record("leader " + id.to_string() + " ballot " + s.replica->promised().to_string());
+      record("leader " + id.to_string() + " " + P::kEpoch + " " + s.replica->promised().to_string());
     }
     if (out.stepped_down) record("step-down " + id.to_string());
     for (const Value& v : out.dropped) {
@@ -234,7 +249,8 @@ void MultiPaxosCluster::drain(NodeId id) {
   }
 }
 
-void MultiPaxosCluster::tick() {
+template <class P>
+void LogCluster<P>::tick() {
   ++now_;
   while (auto e = network_.next_due(now_)) {
     NodeId to = e->to;
@@ -254,5 +270,8 @@ void MultiPaxosCluster::tick() {
     drain(id);
   }
 }
+
+template class LogCluster<multipaxos::Protocol>;
+template class LogCluster<vsr::Protocol>;
 
 }  // namespace quorum::sim

@@ -1,23 +1,25 @@
-#include "sim/multipaxos_sim.h"
+#include "sim/log_sim.h"
 
 #include <fmt/format.h>
 
 #include "lincheck/checker.h"
-#include "sim/multipaxos_cluster.h"
+#include "sim/log_cluster.h"
 #include "sim/nemesis.h"
 #include "sim/workload.h"
 
 namespace quorum::sim {
 namespace {
 
+template <class P>
 struct Plan {
-  MultiPaxosClusterOptions cluster;
+  LogClusterOptions<P> cluster;
   WorkloadOptions workload;
   NemesisOptions nemesis;
 };
 
-Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
-  Plan p;
+template <class P>
+Plan<P> make_plan(Prng& prng, const LogSimOptions<typename P::Bugs>& o) {
+  Plan<P> p;
   p.cluster.replicas = prng.chance(600'000) ? 3 : 5;
   p.cluster.bugs = o.bugs;
   p.cluster.limits.max_batch_commands = o.max_batch_commands;
@@ -55,7 +57,8 @@ Plan make_plan(Prng& prng, const MultiPaxosSimOptions& o) {
   return p;
 }
 
-std::string describe_plan(const Plan& p) {
+template <class P>
+std::string describe_plan(const Plan<P>& p) {
   return fmt::format(
       "replicas={} clients={} keys={} drop={:.1f}% dup={:.1f}% delay=1..{} sync=0..{} torn={:.0f}% "
       "crash/tick={}ppm partition/tick={}ppm batch<={} window={} snapshot every {} slots/{} bytes "
@@ -68,34 +71,34 @@ std::string describe_plan(const Plan& p) {
       p.cluster.limits.snapshot_chunk_bytes);
 }
 
+template <class P>
 class Port final : public ClientPort {
  public:
-  explicit Port(MultiPaxosCluster& c) : c_(c) {}
+  explicit Port(LogCluster<P>& c) : c_(c) {}
   std::uint32_t replicas() const override { return c_.size(); }
-  multipaxos::SubmitResult submit(NodeId replica, const smr::ClientRequest& request) override {
+  SubmitResult submit(NodeId replica, const smr::ClientRequest& request) override {
     return c_.submit(replica, request);
   }
 
  private:
-  MultiPaxosCluster& c_;
+  LogCluster<P>& c_;
 };
 
-}  // namespace
-
-RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options) {
+template <class P>
+RunResult run_log(std::uint64_t seed, const LogSimOptions<typename P::Bugs>& options) {
   RunResult r;
   r.seed = seed;
   Prng prng(seed);
-  Plan plan = make_plan(prng, options);
+  Plan<P> plan = make_plan<P>(prng, options);
   r.parameters = describe_plan(plan);
   Trace trace(options.keep_trace);
   trace.event(0, "seed " + std::to_string(seed) + ": " + r.parameters);
 
   ScopedInvariantHandler handler(&throwing_invariant_handler);
-  MultiPaxosCluster cluster(plan.cluster, prng.fork(), &trace);
+  LogCluster<P> cluster(plan.cluster, prng.fork(), &trace);
   Workload workload(plan.workload, prng.fork());
   Nemesis nemesis(plan.nemesis, prng.fork());
-  Port port(cluster);
+  Port<P> port(cluster);
   cluster.set_on_reply([&](NodeId, const smr::ClientRequest& req, const smr::Reply& reply) {
     workload.on_reply(req, reply, cluster.now());
   });
@@ -166,5 +169,13 @@ RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options
   r.trace = trace.lines();
   return r;
 }
+
+}  // namespace
+
+RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options) {
+  return run_log<multipaxos::Protocol>(seed, options);
+}
+
+RunResult run_vsr(std::uint64_t seed, const VsrSimOptions& options) { return run_log<vsr::Protocol>(seed, options); }
 
 }  // namespace quorum::sim

@@ -1,4 +1,4 @@
-// One seeded simulation of the Multi-Paxos replicated KV store. The seed
+// One seeded simulation of the replicated KV store over Multi-Paxos or VSR. The seed
 // decides the cluster size (3 or 5), the number of closed-loop clients and
 // their key space, loss / duplication / delay rates, disk latency, and when
 // the nemesis crashes, restarts and partitions replicas. Clients retry on
@@ -11,12 +11,14 @@
 #include <cstdint>
 
 #include "multipaxos/config.h"
+#include "vsr/config.h"
 #include "sim/result.h"
 
 namespace quorum::sim {
 
-struct MultiPaxosSimOptions {
-  multipaxos::Bugs bugs;
+template <class Bugs>
+struct LogSimOptions {
+  Bugs bugs;
   std::uint32_t max_batch_commands = 64;
   std::uint32_t window_slots = 0;  // 0: multipaxos::Limits default
   std::uint32_t clients = 0;       // 0: the seed decides (2..8)
@@ -26,6 +28,10 @@ struct MultiPaxosSimOptions {
   std::uint64_t liveness_ticks = 6000;
 };
 
+using MultiPaxosSimOptions = LogSimOptions<multipaxos::Bugs>;
+using VsrSimOptions = LogSimOptions<vsr::Bugs>;
+
 RunResult run_multipaxos(std::uint64_t seed, const MultiPaxosSimOptions& options);
+RunResult run_vsr(std::uint64_t seed, const VsrSimOptions& options);
 
 }  // namespace quorum::sim

@@ -1,4 +1,5 @@
-// A simulated Multi-Paxos cluster: the real multipaxos::Replica cores over the
+// A simulated replicated-log cluster: the real cores of one log protocol
+// (multipaxos::Replica or vsr::Replica, through its Protocol traits) over the
 // simulated Network, each with its own replicated KV store (smr::Executor)
 // and durable storage (sim/sim_storage.h: the real write-ahead log and
 // snapshot files on a simulated disk that loses or tears unsynced writes in a
@@ -29,7 +30,9 @@
 #include <string>
 #include <vector>
 
-#include "multipaxos/replica.h"
+#include "core/log_output.h"
+#include "multipaxos/protocol.h"
+#include "vsr/protocol.h"
 #include "sim/network.h"
 #include "sim/sim_storage.h"
 #include "sim/trace.h"
@@ -37,7 +40,8 @@
 
 namespace quorum::sim {
 
-struct MultiPaxosClusterOptions {
+template <class P>
+struct LogClusterOptions {
   std::uint32_t replicas = 3;
   NetworkOptions network;
   SimStorageOptions storage;
@@ -45,22 +49,26 @@ struct MultiPaxosClusterOptions {
   std::uint64_t snapshot_every_bytes = 0;  // 0: never by size
   multipaxos::Timing timing;
   multipaxos::Limits limits;
-  multipaxos::Bugs bugs;
+  typename P::Bugs bugs;
 };
 
-class MultiPaxosCluster {
+template <class P>
+class LogCluster {
  public:
   // (replica that answered, the request, the reply)
   using ReplyFn = std::function<void(NodeId, const smr::ClientRequest&, const smr::Reply&)>;
   // (replica, the request) when a deposed leader dropped a request it never proposed
   using DroppedFn = std::function<void(NodeId, const smr::ClientRequest&)>;
 
-  MultiPaxosCluster(const MultiPaxosClusterOptions& options, std::uint64_t seed, Trace* trace);
+  using Replica = typename P::Replica;
+  using Options = LogClusterOptions<P>;
+
+  LogCluster(const Options& options, std::uint64_t seed, Trace* trace);
 
   void set_on_reply(ReplyFn f) { on_reply_ = std::move(f); }
   void set_on_dropped(DroppedFn f) { on_dropped_ = std::move(f); }
 
-  multipaxos::SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
+  SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
   void crash(NodeId id);
   // A replica whose disk fails the recovery checks stays down for good.
   void restart(NodeId id);
@@ -72,7 +80,7 @@ class MultiPaxosCluster {
   std::uint32_t size() const { return options_.replicas; }
   bool is_up(NodeId id) const { return slot(id).replica != nullptr; }
   bool has_failed(NodeId id) const { return slot(id).failed; }
-  const multipaxos::Replica* replica(NodeId id) const { return slot(id).replica.get(); }
+  const Replica* replica(NodeId id) const { return slot(id).replica.get(); }
   const smr::Executor* executor(NodeId id) const { return slot(id).executor.get(); }
   Network& network() { return network_; }
   const Network& network() const { return network_; }
@@ -92,7 +100,7 @@ class MultiPaxosCluster {
 
  private:
   struct ReplicaSlot {
-    std::unique_ptr<multipaxos::Replica> replica;
+    std::unique_ptr<Replica> replica;
     std::unique_ptr<SimStorage> storage;  // survives crashes
     bool failed = false;                  // its disk failed recovery: never restarts
     std::unique_ptr<smr::Executor> executor;
@@ -106,12 +114,12 @@ class MultiPaxosCluster {
   const ReplicaSlot& slot(NodeId id) const;
   void drain(NodeId id);
   void apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry);
-  void install(NodeId id, ReplicaSlot& s, const multipaxos::SnapshotInstall& snap);
+  void install(NodeId id, ReplicaSlot& s, const SnapshotInstall& snap);
   void maybe_snapshot(NodeId id, ReplicaSlot& s);
   void check_digest(NodeId id, const ReplicaSlot& s);
   void record(const std::string& text) { trace_->event(now_, text); }
 
-  MultiPaxosClusterOptions options_;
+  Options options_;
   Prng prng_;
   Trace* trace_;
   Network network_;
@@ -130,5 +138,10 @@ class MultiPaxosCluster {
   std::vector<std::optional<multipaxos::Batch>> chosen_;
   std::vector<std::uint64_t> digest_after_;  // digest after the n-th applied slot
 };
+
+using MultiPaxosClusterOptions = LogClusterOptions<multipaxos::Protocol>;
+using MultiPaxosCluster = LogCluster<multipaxos::Protocol>;
+using VsrClusterOptions = LogClusterOptions<vsr::Protocol>;
+using VsrCluster = LogCluster<vsr::Protocol>;
 
 }  // namespace quorum::sim

@@ -1,0 +1,260 @@
+#include "check/vsr_model.h"
+
+#include <algorithm>
+
+namespace quorum::check {
+
+VsrModel::VsrModel(VsrModelOptions options) : options_(options) {
+  QUORUM_ASSERT(options_.replicas >= 1 && options_.replicas <= 7, "1 to 7 replicas");
+  QUORUM_ASSERT(options_.commands >= 1 && options_.commands <= 8, "1 to 8 commands");
+  QUORUM_ASSERT(options_.views >= 1, "at least view 0");
+}
+
+vsr::Config VsrModel::config_for(std::uint32_t id) const {
+  vsr::Limits limits;
+  limits.window_slots = 4;
+  limits.max_batch_commands = 1;  // one command per op: more ops, the interesting part
+  return vsr::Config{NodeId{id}, QuorumSystem::majority(NodeSet::first_n(options_.replicas)), vsr::Timing{},
+                     limits, options_.bugs, /*seed=*/id};
+}
+
+void VsrModel::seal(Box& box) {
+  StateDigest d;
+  box.replica.digest(d);
+  d.add(box.disk.view.value());
+  d.add(box.disk.log_view.value());
+  for (const auto& [op, batch] : box.disk.log) {
+    d.add(op.value());
+    for (const Value& c : batch.commands) d.add(c);
+    d.separator();
+  }
+  d.add(box.disk.compacted.value());
+  d.add(box.disk.commit.value());
+  d.add(static_cast<std::uint64_t>(box.disk.any));
+  d.add(box.applied.value());
+  box.fingerprint = d.finish();
+}
+
+void VsrModel::seal(Ghosts& g) {
+  StateDigest d;
+  for (const auto& [op, value] : g.committed) {
+    d.add(op);
+    for (const Value& c : value) d.add(c);
+    d.separator();
+  }
+  g.fingerprint = d.finish();
+}
+
+VsrModel::State VsrModel::initial() const {
+  State s;
+  for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
+    auto box = std::make_shared<Box>(Box{vsr::Replica(config_for(i), {}), {}, Slot{0}, {}});
+    Effect ignored;
+    drain(*box, ignored);  // the boot records
+    seal(*box);
+    s.replicas.push_back(std::move(box));
+  }
+  s.crashes_left = options_.crashes;
+  auto g = std::make_shared<Ghosts>();
+  seal(*g);
+  s.ghosts = std::move(g);
+  return s;
+}
+
+void VsrModel::actions(const State& s, std::vector<Action>& out) const {
+  for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
+    const vsr::Replica& r = s.replicas[i - 1]->replica;
+    auto id = static_cast<std::uint8_t>(i);
+    if (!r.is_leader() && r.view().value() + 1 < options_.views) out.push_back({Kind::kViewChange, id, 0, 0});
+    if (r.is_leader()) {
+      for (std::uint32_t k = 1; k <= options_.commands; ++k) {
+        if ((s.submitted & (1u << (k - 1))) == 0) {
+          out.push_back({Kind::kSubmit, id, static_cast<std::uint8_t>(k), 0});
+        }
+      }
+      if (options_.heartbeats) out.push_back({Kind::kHeartbeat, id, 0, 0});
+    }
+    if (r.transferring()) out.push_back({Kind::kTransfer, id, 0, 0});
+    if (s.crashes_left > 0) out.push_back({Kind::kCrash, id, 0, 0});
+  }
+  for (std::size_t m = 0; m < s.network.size(); ++m) {
+    out.push_back({Kind::kDeliver, 0, 0, s.network.id(m)});
+  }
+}
+
+// Writes are durable at once: every record goes to the disk, the replica
+// hears so, and what that releases is drained too.
+void VsrModel::drain(Box& box, Effect& e) const {
+  for (;;) {
+    vsr::Output out = box.replica.take_output();
+    QUORUM_ASSERT(!out.snapshot, "a snapshot without compaction");
+    const bool progress = !out.writes.empty() || !out.messages.empty() || !out.committed.empty();
+    for (const vsr::Write& w : out.writes) box.disk.apply(w.record);
+    if (!out.writes.empty()) box.replica.on_durable(out.writes.back().seq);
+    for (Envelope& m : out.messages) e.sent.push_back(messages_.intern(std::move(m)));
+    for (multipaxos::SlotValue& c : out.committed) e.committed.push_back(std::move(c));
+    if (!progress) break;
+  }
+}
+
+const VsrModel::Effect& VsrModel::effect(const Box& before, std::uint32_t id, Action a) const {
+  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, id, a); });
+}
+
+VsrModel::Effect VsrModel::compute_effect(const Box& before, std::uint32_t id, Action a) const {
+  auto box = std::make_shared<Box>(before);
+  vsr::Replica& r = box->replica;
+  switch (a.kind) {
+    case Kind::kViewChange:
+      r.expire_view_timer();
+      break;
+    case Kind::kSubmit:
+      r.submit(command(a.command));
+      r.propose();
+      r.announce_commit();
+      break;
+    case Kind::kHeartbeat:
+      r.expire_heartbeat_timer();
+      break;
+    case Kind::kTransfer:
+      r.expire_transfer_timer();
+      break;
+    case Kind::kCrash:
+      r = vsr::Replica(config_for(id), box->disk);
+      box->applied = Slot{0};
+      break;
+    case Kind::kDeliver:
+      r.step(messages_.envelope(a.message));
+      if (r.is_leader()) {  // as the runtime does after each batch of work
+        r.propose();
+        r.announce_commit();
+      }
+      break;
+    case Kind::kNone:
+      QUORUM_ASSERT(false, "no action");
+  }
+  Effect e;
+  drain(*box, e);
+  for (const multipaxos::SlotValue& c : e.committed) {
+    // A restarted replica outputs again from its snapshot (none here) on.
+    QUORUM_INVARIANT("InOrder", c.slot == Slot{box->applied.value() + 1},
+                     "replica " + std::to_string(id) + " output op " + c.slot.to_string() +
+                         " as committed after op " + box->applied.to_string());
+    box->applied = c.slot;
+  }
+  seal(*box);
+  e.box = std::move(box);
+  return e;
+}
+
+VsrModel::State VsrModel::apply(const State& before, Action a) const {
+  State s = before;
+  const std::uint32_t id = a.kind == Kind::kDeliver ? messages_.envelope(a.message).to.value() : a.replica;
+  if (a.kind == Kind::kCrash) --s.crashes_left;
+  if (a.kind == Kind::kSubmit) s.submitted |= 1u << (a.command - 1);
+  const Effect& e = effect(*s.replicas[id - 1], id, a);
+  s.replicas[id - 1] = e.box;
+  for (std::uint32_t m : e.sent) s.network.send(m, messages_);
+  std::shared_ptr<Ghosts> g;  // copied on the first change
+  for (const multipaxos::SlotValue& c : e.committed) {
+    auto it = s.ghosts->committed.find(c.slot.value());
+    if (it == s.ghosts->committed.end()) {
+      if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
+      g->committed[c.slot.value()] = c.value.commands;
+    } else {
+      QUORUM_INVARIANT("CommittedOpsNeverChange", it->second == c.value.commands,
+                       "op " + c.slot.to_string() + " was committed with two different values");
+    }
+  }
+  if (g) {
+    seal(*g);
+    s.ghosts = std::move(g);
+  }
+  return s;
+}
+
+void VsrModel::check(const State& s) const {
+  const Ghosts& g = *s.ghosts;
+  for (const auto& [op, value] : g.committed) {
+    for (const Value& c : value) {
+      bool submitted = false;
+      for (std::uint32_t k = 1; k <= options_.commands; ++k) submitted |= c == command(k);
+      QUORUM_INVARIANT("Validity", submitted,
+                       "op " + std::to_string(op) + " committed \"" + c + "\", which no client sent");
+    }
+  }
+  // Ops commit only at replicas normal in their view, so every committed op
+  // was committed in a view <= the newest view anyone is normal in; every
+  // replica normal in that view must hold it.
+  auto normal = [](const vsr::Replica& r) {
+    return std::string(r.role_name()) != "candidate" && !r.transferring() && r.log_view() == r.view();
+  };
+  vsr::View newest{0};
+  for (const auto& box : s.replicas) {
+    if (normal(box->replica)) newest = std::max(newest, box->replica.view());
+  }
+  for (const auto& box : s.replicas) {
+    const vsr::Replica& r = box->replica;
+    if (!normal(r) || r.view() != newest) continue;
+    for (const auto& [op, value] : g.committed) {
+      if (Slot{op} > r.op() || Slot{op} <= r.compacted()) continue;
+      QUORUM_INVARIANT("LogMatchesCommitted", r.entry(Slot{op})->commands == value,
+                       "replica " + r.id().to_string() + ", normal in view " + r.view().to_string() +
+                           ", holds another value at committed op " + std::to_string(op));
+    }
+  }
+}
+
+Fingerprint VsrModel::fingerprint(const State& s) const {
+  StateDigest d;
+  for (const auto& box : s.replicas) {
+    d.add(box->fingerprint.hi);
+    d.add(box->fingerprint.lo);
+  }
+  s.network.digest(d);
+  d.add(s.submitted);
+  d.add(s.crashes_left);
+  d.add(s.ghosts->fingerprint.hi);
+  d.add(s.ghosts->fingerprint.lo);
+  return d.finish();
+}
+
+std::string VsrModel::describe(const State& /*before*/, Action a) const {
+  const std::string r = "replica " + std::to_string(a.replica);
+  switch (a.kind) {
+    case Kind::kViewChange:
+      return r + "'s view-change timer fires: it moves to the next view";
+    case Kind::kSubmit:
+      return r + " (primary) is given \"" + command(a.command) + "\"";
+    case Kind::kHeartbeat:
+      return r + "'s heartbeat fires (Commit to every backup)";
+    case Kind::kTransfer:
+      return r + " asks again for the state it is missing";
+    case Kind::kCrash:
+      return r + " crashes and restarts from its log";
+    case Kind::kDeliver:
+      return "deliver " + quorum::describe(messages_.envelope(a.message));
+    case Kind::kNone:
+      break;
+  }
+  return "?";
+}
+
+std::string VsrModel::summary(const State& s) const {
+  std::string out = "final state:";
+  for (const auto& box : s.replicas) {
+    const vsr::Replica& r = box->replica;
+    out += "\n   replica " + r.id().to_string() + ": " + r.role_name() + ", view " + r.view().to_string() +
+           " (normal in " + r.log_view().to_string() + "), op " + r.op().to_string() + ", commit " +
+           r.commit_index().to_string() + ", output up to op " + box->applied.to_string();
+  }
+  out += "\n   committed:";
+  for (const auto& [op, value] : s.ghosts->committed) {
+    out += " " + std::to_string(op) + "=[";
+    for (std::size_t i = 0; i < value.size(); ++i) out += (i ? "," : "") + value[i];
+    out += "]";
+  }
+  return out;
+}
+
+}  // namespace quorum::check

@@ -1,0 +1,736 @@
+#include "vsr/replica.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "core/split_bounded.h"
+
+namespace quorum::vsr {
+namespace {
+
+Slot next(Slot s) { return Slot{s.value() + 1}; }
+
+std::size_t entry_bytes(const SlotValue& e) { return wire_bytes(e.value); }
+
+}  // namespace
+
+Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot)
+    : config_(std::move(config)),
+      prng_(config_.seed),
+      n_(config_.quorums.size()),
+      view_(recovered.view),
+      log_view_(recovered.log_view),
+      acked_(kMaxNodes, Slot{0}),
+      last_acked_seen_(kMaxNodes, Slot{0}) {
+  QUORUM_ASSERT(config_.quorums.members() == NodeSet::first_n(n_), "VSR members must be 1..n");
+  QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "replica is not a member");
+  QUORUM_ASSERT(recovered.compacted <= snapshot.index, "the log was compacted past the snapshot it was given");
+  QUORUM_ASSERT(snapshot.index == Slot{0} || snapshot.bytes != nullptr, "a snapshot index without bytes");
+  compacted_ = applied_ = snapshot.index;
+  snapshot_ = std::move(snapshot.bytes);
+  for (const auto& [op, batch] : recovered.log) {
+    if (op > compacted_) log_[op] = batch;
+  }
+  op_ = log_.empty() ? compacted_ : std::max(compacted_, log_.rbegin()->first);
+  commit_ = std::max(compacted_, std::min(recovered.commit, op_));
+  durable_op_ = op_;
+  announced_commit_ = commit_;
+  advance_commit();  // the ops the disk says are committed leave again
+  const bool fresh = !recovered.any && snapshot_ == nullptr;
+  if (fresh) {
+    // A first start. The primary of view 0 proposes only once this record is
+    // durable, so a later start always finds a record and knows it is a restart.
+    boot_seq_ = persist(ViewRecord{view_, log_view_});
+  }
+  if (!fresh && log_view_ == view_ && primary_of(view_) == config_.self) {
+    // It was the primary, and may have sent Prepares for ops its disk lost
+    // in the crash (the primary prepares in parallel with its own fsync),
+    // which backups may even have committed. Resuming would reuse those op
+    // numbers: hand the view over instead.
+    start_view_change(View{view_.value() + 1});
+  } else if (log_view_ == view_) {
+    status_ = Status::kNormal;
+    if (is_leader()) out_.became_leader = true;
+  } else {
+    // It had joined a view change when it stopped: carry on with it.
+    status_ = Status::kViewChange;
+    svc_from_.insert(config_.self);
+    for (NodeId to : config_.quorums.members().to_vector()) {
+      if (to != config_.self) send_now(to, StartViewChange{view_});
+    }
+  }
+  reset_timer();
+  heartbeat_ticks_left_ = 1;
+  check_invariants();
+}
+
+// ---------------------------------------------------------------- plumbing
+
+NodeId Replica::primary_of(View v) const {
+  return NodeId{static_cast<std::uint32_t>(v.value() % n_) + 1};
+}
+
+const char* Replica::role_name() const {
+  if (status_ == Status::kViewChange) return "candidate";
+  return is_leader() ? "leader" : "follower";
+}
+
+NodeId Replica::leader_hint() const { return status_ == Status::kNormal ? primary_of(view_) : kNoNode; }
+
+std::optional<Batch> Replica::entry(Slot op) const {
+  auto it = log_.find(op);
+  if (it == log_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint64_t Replica::persist(Record r) {
+  out_.writes.push_back(Write{gate_.issue(), std::move(r)});
+  return gate_.issued();
+}
+
+void Replica::send_now(NodeId to, Payload p) { out_.messages.push_back(Envelope{config_.self, to, std::move(p)}); }
+
+void Replica::send_when_durable(NodeId to, Payload p) {
+  gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
+}
+
+void Replica::on_durable(std::uint64_t seq) {
+  gate_.acknowledge(seq, out_.messages);
+  while (!log_writes_.empty() && log_writes_.front().first <= seq) {
+    durable_op_ = log_writes_.front().second;
+    log_writes_.pop_front();
+  }
+  if (is_leader()) {
+    advance_commit();
+    propose();
+  }
+}
+
+Output Replica::take_output() {
+  Output o = std::move(out_);
+  out_ = Output{};
+  return o;
+}
+
+std::uint32_t Replica::random_view_timeout() {
+  return static_cast<std::uint32_t>(
+      prng_.range(config_.timing.election_timeout_min_ticks, config_.timing.election_timeout_max_ticks));
+}
+
+void Replica::reset_timer() { timer_ticks_left_ = random_view_timeout(); }
+
+void Replica::step(const Envelope& m) {
+  if (m.from == config_.self || !config_.quorums.members().contains(m.from)) return;
+  std::visit(Overloaded{
+                 [&](const Prepare& p) { on_prepare(m.from, p); },
+                 [&](const PrepareOk& p) { on_prepare_ok(m.from, p); },
+                 [&](const Commit& c) { on_commit(m.from, c); },
+                 [&](const StartViewChange& s) { on_start_view_change(m.from, s); },
+                 [&](const DoViewChange& d) { on_do_view_change(m.from, d); },
+                 [&](const StartView& s) { on_start_view(m.from, s); },
+                 [&](const GetState& g) { on_get_state(m.from, g); },
+                 [&](const NewState& s) { on_new_state(m.from, s); },
+                 [&](const multipaxos::SnapshotRequest& r) { on_snapshot_request(m.from, r); },
+                 [&](const multipaxos::SnapshotChunk& c) { on_snapshot_chunk(m.from, c); },
+                 [&](const auto&) {},  // other protocols' messages
+             },
+             m.payload);
+  check_invariants();
+}
+
+void Replica::tick() {
+  if (is_leader()) {
+    if (heartbeat_ticks_left_ == 0 || --heartbeat_ticks_left_ == 0) expire_heartbeat_timer();
+    if (retry_ticks_left_ == 0 || --retry_ticks_left_ == 0) {
+      retry_ticks_left_ = config_.timing.accept_retry_ticks;
+      // Resend only to backups that acknowledged nothing new since the last
+      // round: the others are keeping up, and their PrepareOks are on the way.
+      for (NodeId to : config_.quorums.members().to_vector()) {
+        Slot& seen = last_acked_seen_[to.value() - 1];
+        const Slot acked = acked_[to.value() - 1];
+        if (to != config_.self && acked < op_ && acked == seen) send_prepares(to, acked);
+        seen = acked;
+      }
+    }
+  } else if (timer_ticks_left_ > 0 && --timer_ticks_left_ == 0) {
+    start_view_change(View{view_.value() + 1});
+  }
+  if ((transferring_ || fetch_from_ != kNoNode) && transfer_ticks_left_ > 0 && --transfer_ticks_left_ == 0) {
+    incoming_.reset();  // a snapshot transfer that stalled starts over
+    request_state();
+  }
+  check_invariants();
+}
+
+// ---------------------------------------------------------------- normal operation
+
+SubmitResult Replica::submit(Value command) {
+  if (!is_leader()) return {SubmitStatus::kNotLeader, leader_hint()};
+  if (in_progress_.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
+  if (pending_.size() >= config_.limits.max_pending_commands ||
+      pending_bytes_ + command.size() > config_.limits.max_pending_bytes) {
+    return {SubmitStatus::kBusy, config_.self};
+  }
+  pending_bytes_ += command.size();
+  in_progress_.insert(command);
+  pending_.push_back(std::move(command));
+  if (config_.limits.propose_on_submit) propose();
+  return {SubmitStatus::kAccepted, config_.self};
+}
+
+void Replica::propose() {
+  if (!is_leader() || pending_.empty() || gate_.durable() < boot_seq_) return;
+  std::size_t inflight = 0;
+  for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) inflight += wire_bytes(it->second);
+  std::vector<SlotValue> fresh;
+  Slot last = op_;
+  while (!pending_.empty() && last.value() - commit_.value() < config_.limits.window_slots &&
+         inflight < config_.limits.window_bytes) {
+    Batch b;
+    std::size_t bytes = 0;
+    while (!pending_.empty() && b.commands.size() < config_.limits.max_batch_commands &&
+           (b.commands.empty() || bytes + pending_.front().size() <= config_.limits.max_batch_bytes)) {
+      bytes += pending_.front().size();
+      b.commands.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    pending_bytes_ -= bytes;
+    last = next(last);
+    inflight += wire_bytes(b);
+    fresh.push_back(SlotValue{last, std::move(b)});
+  }
+  if (fresh.empty()) return;
+  std::vector<SlotValue> copy = fresh;
+  replace_log(op_, std::move(copy));
+  split_bounded(fresh, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
+                [&](std::vector<SlotValue> run) {
+                  for (NodeId to : config_.quorums.members().to_vector()) {
+                    if (to != config_.self) send_now(to, Prepare{view_, run, commit_});
+                  }
+                });
+  announced_commit_ = commit_;
+}
+
+void Replica::announce_commit() {
+  if (!is_leader() || commit_ <= announced_commit_) return;
+  announced_commit_ = commit_;
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (to != config_.self) send_now(to, Commit{view_, commit_});
+  }
+}
+
+void Replica::expire_heartbeat_timer() {
+  heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
+  if (!is_leader()) return;
+  announced_commit_ = commit_;
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (to != config_.self) send_now(to, Commit{view_, commit_});
+  }
+}
+
+void Replica::send_prepares(NodeId to, Slot after) {
+  after = std::max(after, compacted_);
+  if (after >= op_) return;
+  std::vector<SlotValue> run = entries_between(after, op_, config_.limits.max_entries_per_message, config_.limits.max_message_bytes);
+  if (!run.empty()) send_now(to, Prepare{view_, std::move(run), commit_});
+}
+
+bool Replica::accept_view(View v) {
+  if (v < view_) return false;
+  if (v == view_ && status_ == Status::kNormal) {
+    reset_timer();
+    return !transferring_;
+  }
+  // The primary of v is normal in v, so v's view change is over and this
+  // replica missed its StartView: fetch the log instead.
+  become_backup_of(v);
+  request_state();
+  return false;
+}
+
+void Replica::become_backup_of(View v) {
+  drop_pending();
+  view_ = v;
+  status_ = Status::kNormal;
+  transferring_ = true;
+  svc_from_.clear();
+  sent_dvc_ = false;
+  dvcs_.clear();
+  fetched_.clear();
+  fetch_from_ = kNoNode;
+  reset_timer();
+}
+
+void Replica::on_prepare(NodeId from, const Prepare& m) {
+  if (from != primary_of(m.view) || m.entries.empty()) return;
+  if (!accept_view(m.view) || is_leader()) return;
+  const Slot first = m.entries.front().slot;
+  const Slot last = m.entries.back().slot;
+  if (last > op_) {
+    if (first > next(op_) && !config_.bugs.accept_gap) {
+      // Ops are numbered without gaps: one is missing, so fetch it.
+      transferring_ = true;
+      return request_state();
+    }
+    std::vector<SlotValue> fresh;
+    for (const SlotValue& e : m.entries) {
+      if (e.slot > op_) fresh.push_back(e);
+    }
+    if (first > next(op_)) {
+      // The bug: the ops land at the end of this log, under the wrong
+      // numbers, and are acknowledged under the primary's.
+      Slot at = op_;
+      for (SlotValue& e : fresh) e.slot = at = next(at);
+      replace_log(op_, std::move(fresh));
+      send_when_durable(from, PrepareOk{view_, last});
+      return learn_commit(m.commit);
+    }
+    replace_log(op_, std::move(fresh));
+  }
+  send_when_durable(from, PrepareOk{view_, op_});
+  learn_commit(m.commit);
+}
+
+void Replica::on_prepare_ok(NodeId from, const PrepareOk& m) {
+  if (!is_leader() || m.view != view_) return;
+  Slot& acked = acked_[from.value() - 1];
+  acked = std::max(acked, std::min(m.op, op_));
+  advance_commit();
+}
+
+void Replica::on_commit(NodeId from, const Commit& m) {
+  if (from != primary_of(m.view)) return;
+  if (!accept_view(m.view) || is_leader()) return;
+  if (m.commit > op_) {
+    // Committed ops this log lacks (perhaps only in the primary's snapshot
+    // now, so no Prepare will bring them): fetch them.
+    transferring_ = true;
+    return request_state();
+  }
+  learn_commit(m.commit);
+  // Tells the primary how far this log reaches (after a restart, or lost
+  // PrepareOks), so it knows what to resend and what it may commit.
+  send_when_durable(from, PrepareOk{view_, op_});
+}
+
+void Replica::learn_commit(Slot k) {
+  if (log_view_ != view_) return;  // the log above commit_ may be from an older view
+  k = std::min(k, op_);
+  if (k > commit_) commit_ = k;
+  advance_commit();
+}
+
+void Replica::advance_commit() {
+  if (is_leader()) {
+    while (commit_ < op_) {
+      const Slot candidate = next(commit_);
+      NodeSet holders;
+      if (durable_op_ >= candidate) holders.insert(config_.self);
+      for (NodeId id : config_.quorums.members().to_vector()) {
+        if (id != config_.self && acked_[id.value() - 1] >= candidate) holders.insert(id);
+      }
+      if (!config_.quorums.is_phase2_quorum(holders)) break;
+      commit_ = candidate;
+    }
+  }
+  const Slot committed_before = applied_;
+  // Committed ops leave in op order.
+  while (applied_ < commit_) {
+    auto it = log_.find(next(applied_));
+    QUORUM_ASSERT(it != log_.end(), "a committed op is missing from the log");
+    for (const Value& v : it->second.commands) in_progress_.erase(v);
+    applied_ = it->first;
+    out_.committed.push_back(SlotValue{it->first, it->second});
+  }
+  // The window moved: queued commands may go out now (a harness that calls
+  // propose() itself turned propose_on_submit off).
+  if (applied_ > committed_before && is_leader() && config_.limits.propose_on_submit) propose();
+}
+
+// ---------------------------------------------------------------- log
+
+std::vector<SlotValue> Replica::entries_between(Slot after, Slot upto, std::size_t max_count,
+                                               std::size_t max_bytes) const {
+  std::vector<SlotValue> out;
+  std::size_t bytes = 0;
+  for (Slot s = next(std::max(after, compacted_)); s <= upto; s = next(s)) {
+    if (out.size() >= max_count) break;
+    const Batch& b = log_.at(s);
+    if (!out.empty() && bytes + wire_bytes(b) > max_bytes) break;
+    bytes += wire_bytes(b);
+    out.push_back(SlotValue{s, std::move(b)});
+  }
+  return out;
+}
+
+void Replica::replace_log(Slot base, std::vector<SlotValue> entries) {
+  base = std::max(base, compacted_);
+  QUORUM_INVARIANT("CommittedOpsStay", base >= commit_ || entries.empty() || entries.back().slot >= commit_,
+                   "replacing the log would drop committed ops");
+  log_.erase(log_.upper_bound(base), log_.end());
+  std::vector<SlotValue> kept;
+  for (SlotValue& e : entries) {
+    if (e.slot <= base) continue;
+    log_[e.slot] = e.value;
+    kept.push_back(std::move(e));
+  }
+  op_ = kept.empty() ? base : kept.back().slot;
+  log_view_ = view_;
+  split_bounded(kept, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
+                [&, b = base](std::vector<SlotValue> run) mutable {
+                  const Slot run_base = b;
+                  if (!run.empty()) b = run.back().slot;
+                  log_writes_.emplace_back(persist(LogRecord{view_, run_base, std::move(run), commit_}), b);
+                });
+}
+
+// ---------------------------------------------------------------- view change
+
+void Replica::drop_pending() {
+  if (is_leader()) out_.stepped_down = true;
+  for (Value& v : pending_) out_.dropped.push_back(std::move(v));
+  pending_.clear();
+  pending_bytes_ = 0;
+  in_progress_.clear();
+}
+
+void Replica::start_view_change(View v) {
+  QUORUM_ASSERT(v > view_, "a view change must move to a newer view");
+  drop_pending();
+  view_ = v;
+  status_ = Status::kViewChange;
+  transferring_ = false;
+  svc_from_ = NodeSet{};
+  svc_from_.insert(config_.self);
+  sent_dvc_ = false;
+  dvcs_.clear();
+  fetched_.clear();
+  fetch_from_ = kNoNode;
+  log_writes_.clear();
+  durable_op_ = Slot{0};
+  // Durable before any DoViewChange leaves: a restarted replica must never
+  // go back to an older view.
+  persist(ViewRecord{view_, log_view_});
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (to != config_.self) send_now(to, StartViewChange{view_});
+  }
+  reset_timer();
+  maybe_send_do_view_change();
+}
+
+void Replica::on_start_view_change(NodeId from, const StartViewChange& m) {
+  if (m.view < view_) return;
+  if (m.view > view_) start_view_change(m.view);
+  if (status_ != Status::kViewChange) {
+    // The sender missed this view's StartView.
+    if (is_leader()) send_start_view(from, commit_);
+    return;
+  }
+  svc_from_.insert(from);
+  maybe_send_do_view_change();
+}
+
+void Replica::maybe_send_do_view_change() {
+  if (status_ != Status::kViewChange || sent_dvc_ || !config_.quorums.is_phase1_quorum(svc_from_)) return;
+  sent_dvc_ = true;
+  DoViewChange d{view_, log_view_, op_, commit_, entries_between(commit_, op_, SIZE_MAX, SIZE_MAX)};
+  const NodeId primary = primary_of(view_);
+  if (primary != config_.self) return send_when_durable(primary, std::move(d));
+  dvcs_[config_.self] = std::move(d);
+  maybe_start_view();
+}
+
+void Replica::on_do_view_change(NodeId from, const DoViewChange& m) {
+  if (m.view < view_) return;
+  if (m.view > view_) start_view_change(m.view);
+  if (primary_of(view_) != config_.self) return;
+  if (status_ == Status::kNormal) {
+    if (is_leader()) send_start_view(from, m.commit);
+    return;
+  }
+  svc_from_.insert(from);  // a DoViewChange implies its StartViewChange
+  dvcs_[from] = m;
+  maybe_send_do_view_change();
+  maybe_start_view();
+}
+
+void Replica::maybe_start_view() {
+  if (status_ != Status::kViewChange || primary_of(view_) != config_.self || dvcs_.empty()) return;
+  NodeSet senders;
+  for (const auto& [id, d] : dvcs_) senders.insert(id);
+  if (!config_.bugs.dvc_single_message && !config_.quorums.is_phase1_quorum(senders)) return;
+
+  // The freshest log: largest last-normal view, then largest op number.
+  const DoViewChange* best = nullptr;
+  NodeId best_from = kNoNode;
+  Slot k = commit_;
+  for (const auto& [id, d] : dvcs_) {
+    if (best == nullptr || std::tie(d.log_view, d.op) > std::tie(best->log_view, best->op)) {
+      best = &d;
+      best_from = id;
+    }
+    k = std::max(k, d.commit);
+  }
+  std::vector<SlotValue> entries;
+  Slot new_op;
+  if (config_.bugs.no_log_merge) {
+    entries = entries_between(commit_, op_, SIZE_MAX, SIZE_MAX);
+    new_op = op_;
+  } else {
+    // Ops up to best->commit are committed but not in its DoViewChange.
+    Slot have = commit_;
+    while (fetched_.count(next(have)) != 0) have = next(have);
+    if (have < best->commit) {
+      if (fetch_from_ != best_from) {
+        fetch_from_ = best_from;
+        request_state();
+      }
+      return;
+    }
+    for (const auto& [op, batch] : fetched_) {
+      if (op > commit_ && op <= best->commit) entries.push_back(SlotValue{op, batch});
+    }
+    for (const SlotValue& e : best->suffix) {
+      if (e.slot > commit_) entries.push_back(e);
+    }
+    new_op = std::max(best->op, commit_);
+  }
+  Slot base_for_backups = commit_;
+  for (const auto& [id, d] : dvcs_) base_for_backups = std::min(base_for_backups, d.commit);
+
+  status_ = Status::kNormal;
+  log_writes_.clear();
+  durable_op_ = Slot{0};
+  replace_log(commit_, std::move(entries));
+  QUORUM_ASSERT(op_ == new_op, "the new log does not end at the chosen op");
+  commit_ = std::max(commit_, std::min(k, op_));
+  svc_from_.clear();
+  dvcs_.clear();
+  fetched_.clear();
+  fetch_from_ = kNoNode;
+  std::fill(acked_.begin(), acked_.end(), Slot{0});
+  std::fill(last_acked_seen_.begin(), last_acked_seen_.end(), Slot{0});
+  announced_commit_ = commit_;
+  heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
+  retry_ticks_left_ = config_.timing.accept_retry_ticks;
+  out_.became_leader = true;
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (to != config_.self) send_start_view(to, base_for_backups);
+  }
+  advance_commit();
+}
+
+void Replica::send_start_view(NodeId to, Slot base) {
+  base = std::clamp(base, compacted_, op_);
+  // Newest ops first: a backup missing older ones fetches them.
+  std::vector<SlotValue> entries;
+  std::size_t bytes = 0;
+  for (auto it = log_.rbegin(); it != log_.rend() && it->first > base; ++it) {
+    if (entries.size() >= config_.limits.max_entries_per_message ||
+        (!entries.empty() && bytes + wire_bytes(it->second) > config_.limits.max_message_bytes)) {
+      base = it->first;
+      break;
+    }
+    bytes += wire_bytes(it->second);
+    entries.push_back(SlotValue{it->first, it->second});
+  }
+  std::reverse(entries.begin(), entries.end());
+  send_when_durable(to, StartView{view_, base, std::move(entries), op_, commit_});
+}
+
+void Replica::on_start_view(NodeId from, const StartView& m) {
+  if (from != primary_of(m.view) || m.view < view_) return;
+  if (m.view == view_ && status_ == Status::kNormal && !transferring_) return;  // a duplicate
+  const bool same_log_view = log_view_ == m.view;
+  become_backup_of(m.view);
+  // The part of this log that is certainly in the new one.
+  const Slot trusted = same_log_view ? op_ : commit_;
+  if (m.base > trusted || commit_ > m.op) return request_state();
+  transferring_ = false;
+  replace_log(m.base, m.entries);
+  learn_commit(m.commit);
+  send_when_durable(from, PrepareOk{view_, op_});
+}
+
+// ---------------------------------------------------------------- state transfer
+
+void Replica::request_state() {
+  transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
+  if (transferring_) {
+    const Slot from = log_view_ == view_ ? op_ : commit_;
+    return send_now(primary_of(view_), GetState{view_, from});
+  }
+  if (status_ == Status::kViewChange && fetch_from_ != kNoNode) {
+    Slot have = commit_;
+    while (fetched_.count(next(have)) != 0) have = next(have);
+    send_now(fetch_from_, GetState{view_, have});
+  }
+}
+
+void Replica::on_get_state(NodeId from, const GetState& m) {
+  if (m.op < compacted_) {
+    if (snapshot_ != nullptr) send_snapshot_chunk(from, 0);
+    return;
+  }
+  // Only a replica normal in the asker's view may vouch for uncommitted ops.
+  const bool full = m.view == view_ && status_ == Status::kNormal && !transferring_;
+  const Slot upto = full ? op_ : commit_;
+  if (!full && m.op >= upto) return;
+  std::vector<SlotValue> entries = entries_between(m.op, upto, config_.limits.max_entries_per_message,
+                                                     config_.limits.max_message_bytes);
+  send_now(from, NewState{m.view, m.op, std::move(entries), full ? op_ : commit_, commit_, !full});
+}
+
+void Replica::on_new_state(NodeId from, const NewState& m) {
+  if (m.view != view_) return;
+  if (m.committed_only) {
+    if (status_ != Status::kViewChange || primary_of(view_) != config_.self) return;
+    // Committed ops, kept beside the log until the new view's log is built.
+    for (const SlotValue& e : m.entries) {
+      if (e.slot > commit_ && e.slot <= m.commit) fetched_[e.slot] = e.value;
+    }
+    fetch_from_ = kNoNode;
+    return maybe_start_view();
+  }
+  if (!transferring_ || status_ != Status::kNormal || from != primary_of(view_)) return;
+  const Slot trusted = log_view_ == view_ ? op_ : commit_;
+  const Slot end = m.entries.empty() ? m.base : m.entries.back().slot;
+  // Past what this replica trusts, or a stale answer that ends short of it.
+  if (m.base > trusted || end < trusted || (m.entries.empty() && m.op > m.base)) return;
+  replace_log(m.base, m.entries);
+  learn_commit(m.commit);
+  reset_timer();
+  if (op_ < m.op) return request_state();  // more to come
+  transferring_ = false;
+  send_when_durable(from, PrepareOk{view_, op_});
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
+  QUORUM_ASSERT(upto <= applied_, "compacting ops that were not applied");
+  QUORUM_ASSERT(upto >= compacted_, "compacting to before the last compaction");
+  QUORUM_ASSERT(snapshot != nullptr, "compacting without a snapshot");
+  compacted_ = upto;
+  snapshot_ = std::move(snapshot);
+  log_.erase(log_.begin(), log_.upper_bound(upto));
+  fetched_.erase(fetched_.begin(), fetched_.upper_bound(upto));
+  std::vector<SlotValue> rest;
+  for (const auto& [op, batch] : log_) rest.push_back(SlotValue{op, batch});
+  split_bounded(rest, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
+                [&](std::vector<SlotValue> run) {
+                  persist(CompactRecord{view_, log_view_, upto, commit_, std::move(run)});
+                });
+  check_invariants();
+}
+
+void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
+  QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
+  const std::uint64_t total = snapshot_->size();
+  if (offset > total) return;
+  const std::uint64_t n = std::min<std::uint64_t>(config_.limits.snapshot_chunk_bytes, total - offset);
+  send_now(to, multipaxos::SnapshotChunk{compacted_, offset, total, snapshot_->substr(offset, n), commit_});
+}
+
+void Replica::on_snapshot_request(NodeId from, const multipaxos::SnapshotRequest& m) {
+  if (snapshot_ == nullptr) return;
+  // A newer snapshot replaces the one being fetched: start it from the top.
+  send_snapshot_chunk(from, m.index == compacted_ ? m.offset : 0);
+}
+
+void Replica::on_snapshot_chunk(NodeId from, const multipaxos::SnapshotChunk& m) {
+  // Wanted only while fetching, and only past what this replica has.
+  const bool fetching = transferring_ || (status_ == Status::kViewChange && fetch_from_ != kNoNode);
+  if (!fetching || m.index <= commit_ || m.total > config_.limits.max_snapshot_bytes || m.total == 0) return;
+  if (!incoming_ || incoming_->index != m.index) {
+    if (m.offset != 0) return;  // the middle of a snapshot we never started
+    incoming_ = Incoming{m.index, m.total, {}};
+  }
+  Incoming& in = *incoming_;
+  if (m.total != in.total || m.offset != in.bytes.size()) return;  // duplicate or stale
+  in.bytes += m.data;
+  transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
+  if (in.bytes.size() == in.total) return install_snapshot();
+  send_now(from, multipaxos::SnapshotRequest{in.index, in.bytes.size()});
+}
+
+void Replica::install_snapshot() {
+  Incoming in = std::move(*incoming_);
+  incoming_.reset();
+  // Ops already handed out as committed are all below the snapshot, which
+  // replaces their effect; the harness restores it before `committed`.
+  out_.committed.clear();
+  log_.erase(log_.begin(), log_.upper_bound(in.index));
+  fetched_.erase(fetched_.begin(), fetched_.upper_bound(in.index));
+  commit_ = applied_ = compacted_ = in.index;
+  op_ = std::max(op_, in.index);
+  snapshot_ = std::make_shared<const std::string>(std::move(in.bytes));
+  out_.snapshot = SnapshotInstall{in.index, snapshot_};
+  if (transferring_) request_state();
+  maybe_start_view();
+}
+
+// ---------------------------------------------------------------- checks
+
+void Replica::digest(StateDigest& d) const {
+  d.add(view_.value());
+  d.add(log_view_.value());
+  d.add(static_cast<std::uint64_t>(status_));
+  d.add(op_.value());
+  d.add(commit_.value());
+  d.add(applied_.value());
+  d.add(compacted_.value());
+  d.separator();
+  for (const auto& [op, batch] : log_) {
+    d.add(op.value());
+    for (const Value& v : batch.commands) d.add(v);
+    d.separator();
+  }
+  d.add(svc_from_);
+  d.add(static_cast<std::uint64_t>(sent_dvc_));
+  for (const auto& [id, dvc] : dvcs_) {
+    d.add(id.value());
+    d.add(dvc.log_view.value());
+    d.add(dvc.op.value());
+    d.add(dvc.commit.value());
+    for (const SlotValue& e : dvc.suffix) {
+      d.add(e.slot.value());
+      for (const Value& v : e.value.commands) d.add(v);
+    }
+    d.separator();
+  }
+  for (const auto& [op, batch] : fetched_) {
+    d.add(op.value());
+    for (const Value& v : batch.commands) d.add(v);
+  }
+  d.add(fetch_from_.value());
+  d.add(static_cast<std::uint64_t>(transferring_));
+  d.separator();
+  for (const Value& v : pending_) d.add(v);
+  d.separator();
+  if (is_leader()) {
+    for (std::uint32_t i = 0; i < n_; ++i) d.add(acked_[i].value());
+    d.add(durable_op_.value());
+    d.add(announced_commit_.value());
+  }
+  d.add(snapshot_ ? std::string_view(*snapshot_) : std::string_view());
+}
+
+void Replica::check_invariants() const {
+  QUORUM_INVARIANT("CommitOrder", compacted_ <= applied_ && applied_ <= commit_ && commit_ <= op_,
+                   "compacted " + compacted_.to_string() + " applied " + applied_.to_string() + " commit " +
+                       commit_.to_string() + " op " + op_.to_string() + " out of order");
+  QUORUM_INVARIANT("LogView", log_view_ <= view_, "normal in a view ahead of the current one");
+  QUORUM_INVARIANT("LogBounds",
+                   log_.empty() ? op_ == compacted_
+                                : (log_.begin()->first > compacted_ && log_.rbegin()->first == op_),
+                   "the log holds ops outside compacted..op");
+  // O(1): a gap would show as fewer entries than ops.
+  QUORUM_INVARIANT("ContiguousOps", log_.size() == op_.value() - compacted_.value(),
+                   "the log has a gap below op " + op_.to_string());
+  if (is_leader()) {
+    QUORUM_INVARIANT("PrimaryLog", log_view_ == view_, "a primary whose log is from an older view");
+  }
+}
+
+}  // namespace quorum::vsr
