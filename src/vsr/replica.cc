@@ -596,7 +596,9 @@ void Replica::on_new_state(NodeId from, const NewState& m) {
   const Slot trusted = log_view_ == view_ ? op_ : commit_;
   const Slot end = m.entries.empty() ? m.base : m.entries.back().slot;
   // Past what this replica trusts, or a stale answer that ends short of it.
-  if (m.base > trusted || end < trusted || (m.entries.empty() && m.op > m.base)) return;
+  // (A sender whose log ends below `base` cannot be a normal replica of this
+  // view: ignore it too.)
+  if (m.base > trusted || end < trusted || m.op < end || (m.entries.empty() && m.op > m.base)) return;
   replace_log(m.base, m.entries);
   learn_commit(m.commit);
   reset_timer();
