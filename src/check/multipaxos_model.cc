@@ -98,24 +98,12 @@ void MultiPaxosModel::actions(const State& s, std::vector<Action>& out) const {
   }
 }
 
-// Writes are durable at once: every record goes to the disk, the replica
-// hears so, and what that releases is drained too.
 void MultiPaxosModel::drain(Box& box, Effect& e) const {
-  for (;;) {
-    multipaxos::Output out = box.replica.take_output();
-    QUORUM_ASSERT(!out.snapshot, "a snapshot without compaction");
-    bool progress = !out.writes.empty() || !out.messages.empty() || !out.committed.empty();
-    for (const multipaxos::Write& w : out.writes) {
-      box.disk.apply(w.record);
-      if (const auto* a = std::get_if<multipaxos::AcceptRecord>(&w.record)) {
-        for (const multipaxos::SlotValue& v : a->entries) e.votes.push_back({v.slot, a->ballot, v.value});
-      }
+  drain_durably(box.replica, box.disk, messages_, e.sent, e.committed, [&](const multipaxos::Record& r) {
+    if (const auto* a = std::get_if<multipaxos::AcceptRecord>(&r)) {
+      for (const multipaxos::SlotValue& v : a->entries) e.votes.push_back({v.slot, a->ballot, v.value});
     }
-    if (!out.writes.empty()) box.replica.on_durable(out.writes.back().seq);
-    for (Envelope& m : out.messages) e.sent.push_back(messages_.intern(std::move(m)));
-    for (multipaxos::SlotValue& c : out.committed) e.committed.push_back(std::move(c));
-    if (!progress) break;
-  }
+  });
 }
 
 const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::uint32_t id, Action a) const {
@@ -131,9 +119,7 @@ MultiPaxosModel::Effect MultiPaxosModel::compute_effect(const Box& before, std::
       r.expire_election_timer();
       break;
     case Kind::kSubmit:
-      r.submit(command(a.command));
-      r.propose();
-      r.announce_commit();
+      give_command(r, command(a.command));
       break;
     case Kind::kHeartbeat:
       r.expire_heartbeat_timer();
@@ -146,23 +132,14 @@ MultiPaxosModel::Effect MultiPaxosModel::compute_effect(const Box& before, std::
       box->applied = Slot{0};
       break;
     case Kind::kDeliver:
-      r.step(messages_.envelope(a.message));
-      if (r.is_leader()) {  // as the runtime does after each batch of work
-        r.propose();
-        r.announce_commit();
-      }
+      deliver(r, messages_.envelope(a.message));
       break;
     case Kind::kNone:
       QUORUM_ASSERT(false, "no action");
   }
   Effect e;
   drain(*box, e);
-  for (const multipaxos::SlotValue& c : e.committed) {
-    QUORUM_INVARIANT("InOrder", c.slot == Slot{box->applied.value() + 1},
-                     "replica " + std::to_string(id) + " output slot " + c.slot.to_string() +
-                         " as committed after slot " + box->applied.to_string());
-    box->applied = c.slot;
-  }
+  check_in_order(box->applied, e.committed, id, "slot");
   seal(*box);
   e.box = std::move(box);
   return e;
@@ -213,14 +190,7 @@ MultiPaxosModel::State MultiPaxosModel::apply(const State& before, Action a) con
 
 void MultiPaxosModel::check(const State& s) const {
   const Ghosts& g = *s.ghosts;
-  for (const auto& [slot, value] : g.committed) {
-    for (const Value& c : value) {
-      bool submitted = false;
-      for (std::uint32_t k = 1; k <= options_.commands; ++k) submitted |= c == command(k);
-      QUORUM_INVARIANT("Validity", submitted,
-                       "slot " + std::to_string(slot) + " committed \"" + c + "\", which no client sent");
-    }
-  }
+  check_validity(g.committed, options_.commands, "slot");
   for (const auto& [key, voters] : g.votes) {
     if (voters.size() * 2 <= options_.replicas) continue;
     const auto& [slot, ballot, value] = key;
@@ -233,19 +203,7 @@ void MultiPaxosModel::check(const State& s) const {
   }
 }
 
-Fingerprint MultiPaxosModel::fingerprint(const State& s) const {
-  StateDigest d;
-  for (const auto& box : s.replicas) {
-    d.add(box->fingerprint.hi);
-    d.add(box->fingerprint.lo);
-  }
-  s.network.digest(d);
-  d.add(s.submitted);
-  d.add(s.crashes_left);
-  d.add(s.ghosts->fingerprint.hi);
-  d.add(s.ghosts->fingerprint.lo);
-  return d.finish();
-}
+Fingerprint MultiPaxosModel::fingerprint(const State& s) const { return log_state_fingerprint(s); }
 
 std::string MultiPaxosModel::describe(const State& /*before*/, Action a) const {
   std::string r = "replica " + std::to_string(a.replica);
@@ -276,13 +234,7 @@ std::string MultiPaxosModel::summary(const State& s) const {
            r.promised().to_string() + ", commit " + r.commit_index().to_string() + ", output up to slot " +
            box->applied.to_string();
   }
-  out += "\n   committed:";
-  for (const auto& [slot, value] : s.ghosts->committed) {
-    out += " " + std::to_string(slot) + "=[";
-    for (std::size_t i = 0; i < value.size(); ++i) out += (i ? "," : "") + value[i];
-    out += "]";
-  }
-  return out;
+  return out + describe_committed(s.ghosts->committed);
 }
 
 }  // namespace quorum::check

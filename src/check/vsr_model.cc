@@ -82,19 +82,8 @@ void VsrModel::actions(const State& s, std::vector<Action>& out) const {
   }
 }
 
-// Writes are durable at once: every record goes to the disk, the replica
-// hears so, and what that releases is drained too.
 void VsrModel::drain(Box& box, Effect& e) const {
-  for (;;) {
-    vsr::Output out = box.replica.take_output();
-    QUORUM_ASSERT(!out.snapshot, "a snapshot without compaction");
-    const bool progress = !out.writes.empty() || !out.messages.empty() || !out.committed.empty();
-    for (const vsr::Write& w : out.writes) box.disk.apply(w.record);
-    if (!out.writes.empty()) box.replica.on_durable(out.writes.back().seq);
-    for (Envelope& m : out.messages) e.sent.push_back(messages_.intern(std::move(m)));
-    for (multipaxos::SlotValue& c : out.committed) e.committed.push_back(std::move(c));
-    if (!progress) break;
-  }
+  drain_durably(box.replica, box.disk, messages_, e.sent, e.committed, [](const vsr::Record&) {});
 }
 
 const VsrModel::Effect& VsrModel::effect(const Box& before, std::uint32_t id, Action a) const {
@@ -109,9 +98,7 @@ VsrModel::Effect VsrModel::compute_effect(const Box& before, std::uint32_t id, A
       r.expire_view_timer();
       break;
     case Kind::kSubmit:
-      r.submit(command(a.command));
-      r.propose();
-      r.announce_commit();
+      give_command(r, command(a.command));
       break;
     case Kind::kHeartbeat:
       r.expire_heartbeat_timer();
@@ -124,24 +111,14 @@ VsrModel::Effect VsrModel::compute_effect(const Box& before, std::uint32_t id, A
       box->applied = Slot{0};
       break;
     case Kind::kDeliver:
-      r.step(messages_.envelope(a.message));
-      if (r.is_leader()) {  // as the runtime does after each batch of work
-        r.propose();
-        r.announce_commit();
-      }
+      deliver(r, messages_.envelope(a.message));
       break;
     case Kind::kNone:
       QUORUM_ASSERT(false, "no action");
   }
   Effect e;
   drain(*box, e);
-  for (const multipaxos::SlotValue& c : e.committed) {
-    // A restarted replica outputs again from its snapshot (none here) on.
-    QUORUM_INVARIANT("InOrder", c.slot == Slot{box->applied.value() + 1},
-                     "replica " + std::to_string(id) + " output op " + c.slot.to_string() +
-                         " as committed after op " + box->applied.to_string());
-    box->applied = c.slot;
-  }
+  check_in_order(box->applied, e.committed, id, "op");
   seal(*box);
   e.box = std::move(box);
   return e;
@@ -175,14 +152,7 @@ VsrModel::State VsrModel::apply(const State& before, Action a) const {
 
 void VsrModel::check(const State& s) const {
   const Ghosts& g = *s.ghosts;
-  for (const auto& [op, value] : g.committed) {
-    for (const Value& c : value) {
-      bool submitted = false;
-      for (std::uint32_t k = 1; k <= options_.commands; ++k) submitted |= c == command(k);
-      QUORUM_INVARIANT("Validity", submitted,
-                       "op " + std::to_string(op) + " committed \"" + c + "\", which no client sent");
-    }
-  }
+  check_validity(g.committed, options_.commands, "op");
   // Ops commit only at replicas normal in their view, so every committed op
   // was committed in a view <= the newest view anyone is normal in; every
   // replica normal in that view must hold it.
@@ -205,19 +175,7 @@ void VsrModel::check(const State& s) const {
   }
 }
 
-Fingerprint VsrModel::fingerprint(const State& s) const {
-  StateDigest d;
-  for (const auto& box : s.replicas) {
-    d.add(box->fingerprint.hi);
-    d.add(box->fingerprint.lo);
-  }
-  s.network.digest(d);
-  d.add(s.submitted);
-  d.add(s.crashes_left);
-  d.add(s.ghosts->fingerprint.hi);
-  d.add(s.ghosts->fingerprint.lo);
-  return d.finish();
-}
+Fingerprint VsrModel::fingerprint(const State& s) const { return log_state_fingerprint(s); }
 
 std::string VsrModel::describe(const State& /*before*/, Action a) const {
   const std::string r = "replica " + std::to_string(a.replica);
@@ -248,13 +206,7 @@ std::string VsrModel::summary(const State& s) const {
            " (normal in " + r.log_view().to_string() + "), op " + r.op().to_string() + ", commit " +
            r.commit_index().to_string() + ", output up to op " + box->applied.to_string();
   }
-  out += "\n   committed:";
-  for (const auto& [op, value] : s.ghosts->committed) {
-    out += " " + std::to_string(op) + "=[";
-    for (std::size_t i = 0; i < value.size(); ++i) out += (i ? "," : "") + value[i];
-    out += "]";
-  }
-  return out;
+  return out + describe_committed(s.ghosts->committed);
 }
 
 }  // namespace quorum::check

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "check/effect_memo.h"
+#include "check/log_model.h"
 #include "check/message_pool.h"
 #include "vsr/replica.h"
 

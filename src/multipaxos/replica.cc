@@ -349,12 +349,7 @@ void Replica::digest(StateDigest& d) const {
   d.add(applied_.value());
   d.add(compacted_.value());
   d.add(snapshot_ ? std::string_view(*snapshot_) : std::string_view());
-  d.add(std::uint64_t{incoming_.has_value()});
-  if (incoming_) {
-    d.add(incoming_->index.value());
-    d.add(incoming_->total);
-    d.add(incoming_->bytes);
-  }
+  incoming_.digest(d);
   for (Slot c : peer_commit_) d.add(c.value());
   d.add(announced_commit_.value());
   d.add(learn_ballot_);
@@ -627,9 +622,9 @@ void Replica::maybe_catch_up(bool now) {
     best = leader;
   }
   if (best == kNoNode) return;
-  if (incoming_) {
+  if (incoming_.active()) {
     // Resume a snapshot transfer (a lost chunk, or its sender went away).
-    send_now(best, SnapshotRequest{incoming_->index, incoming_->bytes.size()});
+    send_now(best, incoming_.next_request());
   } else {
     send_now(best, CatchUpRequest{next(commit_)});
   }
@@ -683,36 +678,31 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
-  const std::uint64_t total = snapshot_->size();
-  if (offset > total) return;
-  const std::uint64_t n = std::min<std::uint64_t>(config_.limits.snapshot_chunk_bytes, total - offset);
-  send_now(to, SnapshotChunk{compacted_, offset, total, snapshot_->substr(offset, n), commit_});
+  auto chunk = snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
+  if (chunk) send_now(to, std::move(*chunk));
 }
 
 void Replica::on_snapshot_request(NodeId from, const SnapshotRequest& m) {
-  if (snapshot_ == nullptr) return;
-  // A newer snapshot replaces the one being fetched: start it from the top.
-  send_snapshot_chunk(from, m.index == compacted_ ? m.offset : 0);
+  if (snapshot_ != nullptr) send_snapshot_chunk(from, serve_offset(m, compacted_));
 }
 
 void Replica::on_snapshot_chunk(NodeId from, const SnapshotChunk& m) {
   note_peer_commit(from, m.commit);
-  if (m.index <= commit_ || m.total > config_.limits.max_snapshot_bytes || m.total == 0) return;
-  if (!incoming_ || incoming_->index != m.index) {
-    if (m.offset != 0) return;  // the middle of a snapshot we never started
-    incoming_ = Incoming{m.index, m.total, {}};
+  if (m.index <= commit_) return;
+  switch (incoming_.receive(m, config_.limits.max_snapshot_bytes)) {
+    case SnapshotReceiver::Step::kIgnored:
+      return;
+    case SnapshotReceiver::Step::kComplete:
+      return install_snapshot();
+    case SnapshotReceiver::Step::kMore:
+      send_now(from, incoming_.next_request());
+      catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
+      return;
   }
-  Incoming& in = *incoming_;
-  if (m.total != in.total || m.offset != in.bytes.size()) return;  // duplicate or stale
-  in.bytes += m.data;
-  if (in.bytes.size() == in.total) return install_snapshot();
-  send_now(from, SnapshotRequest{in.index, in.bytes.size()});
-  catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
 }
 
 void Replica::install_snapshot() {
-  Incoming in = std::move(*incoming_);
-  incoming_.reset();
+  SnapshotReceiver::Snapshot in = incoming_.take();
   if (!std::holds_alternative<Following>(role_)) step_down();
   // Slots already handed out as committed are all below the snapshot, which
   // replaces their effect; the harness restores it before `committed`.

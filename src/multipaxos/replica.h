@@ -40,6 +40,7 @@
 #include "core/log_output.h"
 #include "core/message.h"
 #include "core/prng.h"
+#include "core/snapshot_transfer.h"
 #include "core/state_digest.h"
 #include "multipaxos/config.h"
 #include "multipaxos/records.h"
@@ -201,12 +202,7 @@ class Replica {
   Slot applied_{0};  // every slot <= applied_ has been output as committed
   Slot compacted_{0};  // slots <= compacted_ are in snapshot_, not in log_
   std::shared_ptr<const std::string> snapshot_;
-  struct Incoming {  // a snapshot being received
-    Slot index;
-    std::uint64_t total = 0;
-    std::string bytes;
-  };
-  std::optional<Incoming> incoming_;
+  SnapshotReceiver incoming_;  // a snapshot being received
   std::vector<Slot> peer_commit_;  // per node id - 1: the highest commit index heard
   // Learner cursor: the ballot whose leader's commit index learn_ballot_commit_
   // is, and how far the log has been scanned for votes at that ballot. A slot

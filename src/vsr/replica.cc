@@ -628,37 +628,32 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
-  const std::uint64_t total = snapshot_->size();
-  if (offset > total) return;
-  const std::uint64_t n = std::min<std::uint64_t>(config_.limits.snapshot_chunk_bytes, total - offset);
-  send_now(to, multipaxos::SnapshotChunk{compacted_, offset, total, snapshot_->substr(offset, n), commit_});
+  auto chunk = snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
+  if (chunk) send_now(to, std::move(*chunk));
 }
 
 void Replica::on_snapshot_request(NodeId from, const multipaxos::SnapshotRequest& m) {
-  if (snapshot_ == nullptr) return;
-  // A newer snapshot replaces the one being fetched: start it from the top.
-  send_snapshot_chunk(from, m.index == compacted_ ? m.offset : 0);
+  if (snapshot_ != nullptr) send_snapshot_chunk(from, serve_offset(m, compacted_));
 }
 
 void Replica::on_snapshot_chunk(NodeId from, const multipaxos::SnapshotChunk& m) {
   // Wanted only while fetching, and only past what this replica has.
   const bool fetching = transferring_ || (status_ == Status::kViewChange && fetch_from_ != kNoNode);
-  if (!fetching || m.index <= commit_ || m.total > config_.limits.max_snapshot_bytes || m.total == 0) return;
-  if (!incoming_ || incoming_->index != m.index) {
-    if (m.offset != 0) return;  // the middle of a snapshot we never started
-    incoming_ = Incoming{m.index, m.total, {}};
+  if (!fetching || m.index <= commit_) return;
+  switch (incoming_.receive(m, config_.limits.max_snapshot_bytes)) {
+    case SnapshotReceiver::Step::kIgnored:
+      return;
+    case SnapshotReceiver::Step::kComplete:
+      return install_snapshot();
+    case SnapshotReceiver::Step::kMore:
+      transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
+      send_now(from, incoming_.next_request());
+      return;
   }
-  Incoming& in = *incoming_;
-  if (m.total != in.total || m.offset != in.bytes.size()) return;  // duplicate or stale
-  in.bytes += m.data;
-  transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
-  if (in.bytes.size() == in.total) return install_snapshot();
-  send_now(from, multipaxos::SnapshotRequest{in.index, in.bytes.size()});
 }
 
 void Replica::install_snapshot() {
-  Incoming in = std::move(*incoming_);
-  incoming_.reset();
+  SnapshotReceiver::Snapshot in = incoming_.take();
   // Ops already handed out as committed are all below the snapshot, which
   // replaces their effect; the harness restores it before `committed`.
   out_.committed.clear();
@@ -716,6 +711,7 @@ void Replica::digest(StateDigest& d) const {
     d.add(announced_commit_.value());
   }
   d.add(snapshot_ ? std::string_view(*snapshot_) : std::string_view());
+  incoming_.digest(d);
 }
 
 void Replica::check_invariants() const {

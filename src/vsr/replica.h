@@ -48,6 +48,7 @@
 #include "core/log_output.h"
 #include "core/message.h"
 #include "core/prng.h"
+#include "core/snapshot_transfer.h"
 #include "core/state_digest.h"
 #include "vsr/config.h"
 #include "vsr/records.h"
@@ -159,12 +160,7 @@ class Replica {
   Slot applied_{0};    // every op <= applied_ has been output as committed
   Slot compacted_{0};  // ops <= compacted_ are in snapshot_, not in log_
   std::shared_ptr<const std::string> snapshot_;
-  struct Incoming {
-    Slot index;
-    std::uint64_t total = 0;
-    std::string bytes;
-  };
-  std::optional<Incoming> incoming_;
+  SnapshotReceiver incoming_;  // a snapshot being received
 
   // Timers (ticks): a backup's silence timer, a view change's progress
   // timer; the primary's heartbeat and resend timers; state transfer.

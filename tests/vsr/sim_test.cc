@@ -72,29 +72,33 @@ class VsrSimBreak : public ::testing::TestWithParam<std::string> {};
 TEST_P(VsrSimBreak, IsCaughtWithinAHundredSeedsBySafetyChecks) {
   const std::string name = GetParam();
   RunFn broken = make_run(SimSettings{.break_name = name});
+  // A broken log can also wedge a cluster (a Liveness failure); what must
+  // show is a safety violation, so seeds run in chunks until one does.
+  const std::set<std::string> safety = {"Agreement", "StateDivergence", "Linearizability", "CommittedOpsStay"};
   constexpr std::uint64_t kMaxSeeds = 100;
   constexpr std::uint64_t kChunk = 10;
   std::vector<RunResult> failures;
+  const RunResult* caught = nullptr;
   std::uint64_t seeds_run = 0;
-  for (std::uint64_t start = 1; start <= kMaxSeeds && failures.empty(); start += kChunk) {
+  for (std::uint64_t start = 1; start <= kMaxSeeds && caught == nullptr; start += kChunk) {
     BatchReport b = run_batch(broken, start, kChunk, kJobs);
     seeds_run += b.seeds;
     for (RunResult& r : b.failures) failures.push_back(std::move(r));
+    for (const RunResult& r : failures) {
+      if (caught == nullptr && safety.count(r.violation->property) == 1) caught = &r;
+    }
   }
-  ASSERT_FALSE(failures.empty()) << name << " went unnoticed in " << seeds_run << " seeds";
-  const std::set<std::string> safety = {"Agreement", "StateDivergence", "Linearizability", "CommittedOpsStay"};
-  std::set<std::string> seen;
+  ASSERT_NE(caught, nullptr) << name << " broke no safety property in " << seeds_run << " seeds ("
+                             << failures.size() << " other failures)";
   for (const RunResult& r : failures) {
-    seen.insert(r.violation->property);
-    EXPECT_EQ(safety.count(r.violation->property), 1u)
+    EXPECT_TRUE(safety.count(r.violation->property) == 1 || r.violation->property == "Liveness")
         << name << " on seed " << r.seed << " was reported as " << r.violation->property << ": "
         << r.violation->message;
   }
   std::cout << "[ caught   ] --break " << name << ": " << failures.size() << " of " << seeds_run
-            << " seeds, first seed " << failures.front().seed << ", " << failures.front().violation->property
-            << "\n";
+            << " seeds fail; seed " << caught->seed << ": " << caught->violation->property << "\n";
   // The same seed without the bug is fine: the failure is the bug's doing.
-  RunResult fixed = make_run(SimSettings{})(failures.front().seed, false);
+  RunResult fixed = make_run(SimSettings{})(caught->seed, false);
   EXPECT_FALSE(fixed.violation.has_value())
       << "seed " << fixed.seed << ": " << fixed.violation->property << ": " << fixed.violation->message;
 }
