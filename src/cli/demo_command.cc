@@ -37,6 +37,7 @@ struct DemoFlags {
   bool keep_dirs = false;
   std::size_t clients = 4;
   std::string binary;  // empty: this executable
+  std::string protocol = "multipaxos";
 };
 
 // The script, in wall time. Together with start-up, fail-over, catch-up and
@@ -118,6 +119,7 @@ class RealDemo {
     cluster::LocalClusterOptions o;
     o.binary = flags_.binary.empty() ? self_exe() : flags_.binary;
     o.replicas = 3;
+    o.protocol = flags_.protocol;
     o.keep_dirs = flags_.keep_dirs;
     // Below the clients' 3 s timeout: a replica that cannot commit says so
     // (-NOQUORUM) before the client gives up on it.
@@ -126,8 +128,9 @@ class RealDemo {
     cluster_ = &cluster;
     t0_ = Clock::now();
 
-    say("quorum demo: a real 3-replica Multi-Paxos cluster on loopback, a recorded client\n"
-        "workload, kill -9 of the leader, fail-over, restart and catch-up, and a\n"
+    say(fmt::format("quorum demo: a real 3-replica {} cluster on loopback, a recorded client\n",
+                    flags_.protocol == "vsr" ? "Viewstamped Replication" : "Multi-Paxos"));
+    say("workload, kill -9 of the leader, fail-over, restart and catch-up, and a\n"
         "linearizability check of every reply the clients got.\n\n");
     cluster.start();
     say(fmt::format("  directory {}\n", cluster.base_dir()));
@@ -321,6 +324,8 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--simulated", flags->simulated, "the narrated single-decree Paxos run in the simulator instead");
   cmd->add_flag("--keep-dirs", flags->keep_dirs, "keep the replicas' data directories and logs");
   cmd->add_option("--clients", flags->clients, "concurrent clients")->check(CLI::Range(1, 64));
+  cmd->add_option("--protocol", flags->protocol, "replication protocol of the cluster")
+      ->check(CLI::IsMember({"multipaxos", "vsr"}));
   cmd->add_option("--binary", flags->binary, "the quorum executable to start replicas with (default: this one)");
   cmd->callback([flags, &exit_code] {
     if (flags->simulated) {

@@ -73,7 +73,9 @@ TEST(Prng, RangeStaysWithinInclusiveBounds) {
       if (seen.size() < 2000) seen.insert(v);
     }
     // Small ranges: both ends and everything between actually occur.
-    if (c.hi - c.lo < 1000) EXPECT_EQ(seen.size(), c.hi - c.lo + 1);
+    if (c.hi - c.lo < 1000) {
+      EXPECT_EQ(seen.size(), c.hi - c.lo + 1);
+    }
   }
 }
 
