@@ -69,6 +69,24 @@ inline void check_in_order(Slot& applied, const std::vector<multipaxos::SlotValu
   }
 }
 
+// The first value output as committed at each position is recorded (through
+// `committed()`, which copies the ghosts on first use); a later output there
+// must equal it, or `property` fails.
+template <class MutableCommitted>
+void record_committed(const std::map<std::uint64_t, std::vector<Value>>& seen,
+                      const std::vector<multipaxos::SlotValue>& output, const char* property, const char* entry,
+                      MutableCommitted committed) {
+  for (const multipaxos::SlotValue& c : output) {
+    auto it = seen.find(c.slot.value());
+    if (it == seen.end()) {
+      committed()[c.slot.value()] = c.value.commands;
+    } else {
+      QUORUM_INVARIANT(property, it->second == c.value.commands,
+                       std::string(entry) + " " + c.slot.to_string() + " was committed with two different values");
+    }
+  }
+}
+
 // Validity: committed entries hold only the commands c1..c<commands>.
 inline void check_validity(const std::map<std::uint64_t, std::vector<Value>>& committed, std::uint32_t commands,
                            const char* entry) {

@@ -172,15 +172,9 @@ MultiPaxosModel::State MultiPaxosModel::apply(const State& before, Action a) con
     auto it = s.ghosts->votes.find(k);
     if (it == s.ghosts->votes.end() || !it->second.contains(NodeId{id})) ghosts().votes[k].insert(NodeId{id});
   }
-  for (const multipaxos::SlotValue& c : e.committed) {
-    auto it = s.ghosts->committed.find(c.slot.value());
-    if (it == s.ghosts->committed.end()) {
-      ghosts().committed[c.slot.value()] = c.value.commands;
-    } else {
-      QUORUM_INVARIANT("Agreement", it->second == c.value.commands,
-                       "slot " + c.slot.to_string() + " was committed with two different values");
-    }
-  }
+  record_committed(s.ghosts->committed, e.committed, "Agreement", "slot", [&]() -> auto& {
+    return ghosts().committed;
+  });
   if (g) {
     seal(*g);
     s.ghosts = std::move(g);

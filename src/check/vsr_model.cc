@@ -133,16 +133,10 @@ VsrModel::State VsrModel::apply(const State& before, Action a) const {
   s.replicas[id - 1] = e.box;
   for (std::uint32_t m : e.sent) s.network.send(m, messages_);
   std::shared_ptr<Ghosts> g;  // copied on the first change
-  for (const multipaxos::SlotValue& c : e.committed) {
-    auto it = s.ghosts->committed.find(c.slot.value());
-    if (it == s.ghosts->committed.end()) {
-      if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
-      g->committed[c.slot.value()] = c.value.commands;
-    } else {
-      QUORUM_INVARIANT("CommittedOpsNeverChange", it->second == c.value.commands,
-                       "op " + c.slot.to_string() + " was committed with two different values");
-    }
-  }
+  record_committed(s.ghosts->committed, e.committed, "CommittedOpsNeverChange", "op", [&]() -> auto& {
+    if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
+    return g->committed;
+  });
   if (g) {
     seal(*g);
     s.ghosts = std::move(g);

@@ -55,9 +55,7 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
     // It had joined a view change when it stopped: carry on with it.
     status_ = Status::kViewChange;
     svc_from_.insert(config_.self);
-    for (NodeId to : config_.quorums.members().to_vector()) {
-      if (to != config_.self) send_now(to, StartViewChange{view_});
-    }
+    broadcast(StartViewChange{view_});
   }
   reset_timer();
   heartbeat_ticks_left_ = 1;
@@ -89,6 +87,12 @@ std::uint64_t Replica::persist(Record r) {
 }
 
 void Replica::send_now(NodeId to, Payload p) { out_.messages.push_back(Envelope{config_.self, to, std::move(p)}); }
+
+void Replica::broadcast(const Payload& p) {
+  for (NodeId to : config_.quorums.members().to_vector()) {
+    if (to != config_.self) send_now(to, p);
+  }
+}
 
 void Replica::send_when_durable(NodeId to, Payload p) {
   gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
@@ -203,35 +207,28 @@ void Replica::propose() {
   std::vector<SlotValue> copy = fresh;
   replace_log(op_, std::move(copy));
   split_bounded(fresh, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
-                [&](std::vector<SlotValue> run) {
-                  for (NodeId to : config_.quorums.members().to_vector()) {
-                    if (to != config_.self) send_now(to, Prepare{view_, run, commit_});
-                  }
-                });
+                [&](std::vector<SlotValue> run) { broadcast(Prepare{view_, std::move(run), commit_}); });
   announced_commit_ = commit_;
 }
 
 void Replica::announce_commit() {
   if (!is_leader() || commit_ <= announced_commit_) return;
   announced_commit_ = commit_;
-  for (NodeId to : config_.quorums.members().to_vector()) {
-    if (to != config_.self) send_now(to, Commit{view_, commit_});
-  }
+  broadcast(Commit{view_, commit_});
 }
 
 void Replica::expire_heartbeat_timer() {
   heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
   if (!is_leader()) return;
   announced_commit_ = commit_;
-  for (NodeId to : config_.quorums.members().to_vector()) {
-    if (to != config_.self) send_now(to, Commit{view_, commit_});
-  }
+  broadcast(Commit{view_, commit_});
 }
 
 void Replica::send_prepares(NodeId to, Slot after) {
   after = std::max(after, compacted_);
   if (after >= op_) return;
-  std::vector<SlotValue> run = entries_between(after, op_, config_.limits.max_entries_per_message, config_.limits.max_message_bytes);
+  std::vector<SlotValue> run =
+      entries_between(after, op_, config_.limits.max_entries_per_message, config_.limits.max_message_bytes);
   if (!run.empty()) send_now(to, Prepare{view_, std::move(run), commit_});
 }
 
@@ -411,9 +408,7 @@ void Replica::start_view_change(View v) {
   // Durable before any DoViewChange leaves: a restarted replica must never
   // go back to an older view.
   persist(ViewRecord{view_, log_view_});
-  for (NodeId to : config_.quorums.members().to_vector()) {
-    if (to != config_.self) send_now(to, StartViewChange{view_});
-  }
+  broadcast(StartViewChange{view_});
   reset_timer();
   maybe_send_do_view_change();
 }
@@ -478,8 +473,7 @@ void Replica::maybe_start_view() {
     new_op = op_;
   } else {
     // Ops up to best->commit are committed but not in its DoViewChange.
-    Slot have = commit_;
-    while (fetched_.count(next(have)) != 0) have = next(have);
+    const Slot have = fetched_through();
     if (have < best->commit) {
       if (fetch_from_ != best_from) {
         fetch_from_ = best_from;
@@ -554,6 +548,12 @@ void Replica::on_start_view(NodeId from, const StartView& m) {
 
 // ---------------------------------------------------------------- state transfer
 
+Slot Replica::fetched_through() const {
+  Slot have = commit_;
+  while (fetched_.count(next(have)) != 0) have = next(have);
+  return have;
+}
+
 void Replica::request_state() {
   transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
   if (transferring_) {
@@ -561,9 +561,7 @@ void Replica::request_state() {
     return send_now(primary_of(view_), GetState{view_, from});
   }
   if (status_ == Status::kViewChange && fetch_from_ != kNoNode) {
-    Slot have = commit_;
-    while (fetched_.count(next(have)) != 0) have = next(have);
-    send_now(fetch_from_, GetState{view_, have});
+    send_now(fetch_from_, GetState{view_, fetched_through()});
   }
 }
 

@@ -127,6 +127,9 @@ class Replica {
   void maybe_start_view();
   void send_start_view(NodeId to, Slot base);
   void request_state();
+  // A new primary's committed prefix: its commit number, extended by the
+  // committed ops it fetched for the new view.
+  Slot fetched_through() const;
   void send_snapshot_chunk(NodeId to, std::uint64_t offset);
   void install_snapshot();
   void send_prepares(NodeId to, Slot after);
@@ -144,6 +147,7 @@ class Replica {
 
   std::uint64_t persist(Record r);
   void send_now(NodeId to, Payload p);
+  void broadcast(const Payload& p);  // to every other member
   void send_when_durable(NodeId to, Payload p);
   void check_invariants() const;
 
