@@ -31,7 +31,7 @@ std::vector<Payload> every_type(std::index_sequence<I...>) {
 }
 
 std::vector<Payload> richer_payloads() {
-  using multipaxos::Batch;
+  using log::Batch;
   return {
       paxos::Prepare{B(3, 2)},
       paxos::Promise{B(4, 1), Proposal{B(2, 3), "set x 1"}},
@@ -54,8 +54,8 @@ std::vector<Payload> richer_payloads() {
       multipaxos::CatchUpReply{.chosen = {{.slot = Slot{1}, .value = Batch{{"x"}}},
                                           {.slot = Slot{2}, .value = Batch{{"y", "z"}}}},
                                .commit = Slot{2}},
-      multipaxos::SnapshotRequest{.index = Slot{40}, .offset = 1024},
-      multipaxos::SnapshotChunk{
+      log::SnapshotRequest{.index = Slot{40}, .offset = 1024},
+      log::SnapshotChunk{
           .index = Slot{40}, .offset = 4, .total = 12, .data = "snapshot", .commit = Slot{41}},
       vsr::Prepare{.view = vsr::View{3},
                    .entries = {{.slot = Slot{8}, .value = Batch{{"set a 1"}}}, {.slot = Slot{9}, .value = {}}},

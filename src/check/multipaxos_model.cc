@@ -10,31 +10,12 @@ MultiPaxosModel::MultiPaxosModel(MultiPaxosModelOptions options) : options_(opti
   QUORUM_ASSERT(options_.rounds >= 1, "at least one round of elections");
 }
 
-multipaxos::Config MultiPaxosModel::config_for(std::uint32_t id) const {
-  multipaxos::Limits limits;
+host::HostConfig<multipaxos::Protocol> MultiPaxosModel::config_for(std::uint32_t id) const {
+  log::Limits limits;
   limits.window_slots = 4;
   limits.max_batch_commands = 1;  // one command per slot: more slots, the interesting part
-  return multipaxos::Config{NodeId{id},
-                            QuorumSystem::majority(NodeSet::first_n(options_.replicas)),
-                            multipaxos::Timing{},
-                            limits,
-                            options_.bugs,
-                            /*seed=*/id};
-}
-
-void MultiPaxosModel::seal(Box& box) {
-  StateDigest d;
-  box.replica.digest(d);
-  d.add(box.disk.promised);
-  for (const auto& [slot, v] : box.disk.accepted) {
-    d.add(slot.value());
-    d.add(v.ballot);
-    for (const Value& c : v.value.commands) d.add(c);
-    d.separator();
-  }
-  d.add(box.disk.compacted.value());
-  d.add(box.applied.value());
-  box.fingerprint = d.finish();
+  return {NodeId{id}, QuorumSystem::majority(NodeSet::first_n(options_.replicas)), log::Timing{}, limits,
+          options_.bugs, /*seed=*/id, /*snapshots: never*/ {}};
 }
 
 void MultiPaxosModel::seal(Ghosts& g) {
@@ -63,8 +44,8 @@ void MultiPaxosModel::seal(Ghosts& g) {
 MultiPaxosModel::State MultiPaxosModel::initial() const {
   State s;
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
-    auto box = std::make_shared<Box>(Box{multipaxos::Replica(config_for(i), {}), {}, Slot{0}, {}});
-    seal(*box);
+    auto box = std::make_shared<Box>(config_for(i));
+    box->seal();
     s.replicas.push_back(std::move(box));
   }
   s.crashes_left = options_.crashes;
@@ -76,7 +57,7 @@ MultiPaxosModel::State MultiPaxosModel::initial() const {
 
 void MultiPaxosModel::actions(const State& s, std::vector<Action>& out) const {
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
-    const multipaxos::Replica& r = s.replicas[i - 1]->replica;
+    const multipaxos::Replica& r = s.replicas[i - 1]->core();
     auto id = static_cast<std::uint8_t>(i);
     if (i <= options_.candidates && !r.is_leader() && r.next_election_ballot().round < options_.rounds) {
       out.push_back({Kind::kElection, id, 0, 0});
@@ -98,49 +79,38 @@ void MultiPaxosModel::actions(const State& s, std::vector<Action>& out) const {
   }
 }
 
-void MultiPaxosModel::drain(Box& box, Effect& e) const {
-  drain_durably(box.replica, box.disk, messages_, e.sent, e.committed, [&](const multipaxos::Record& r) {
-    if (const auto* a = std::get_if<multipaxos::AcceptRecord>(&r)) {
-      for (const multipaxos::SlotValue& v : a->entries) e.votes.push_back({v.slot, a->ballot, v.value});
-    }
-  });
+const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, Action a) const {
+  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, a); });
 }
 
-const MultiPaxosModel::Effect& MultiPaxosModel::effect(const Box& before, std::uint32_t id, Action a) const {
-  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, id, a); });
-}
-
-MultiPaxosModel::Effect MultiPaxosModel::compute_effect(const Box& before, std::uint32_t id,
-                                                       Action a) const {
+MultiPaxosModel::Effect MultiPaxosModel::compute_effect(const Box& before, Action a) const {
   auto box = std::make_shared<Box>(before);
-  multipaxos::Replica& r = box->replica;
+  Effect e;
+  auto act = [&](auto f) { box->act(messages_, e.what, f); };
+  using Host = Box::Host;
   switch (a.kind) {
     case Kind::kElection:
-      r.expire_election_timer();
+      act([](Host& h) { h.act([](multipaxos::Replica& r) { r.expire_election_timer(); }); });
       break;
     case Kind::kSubmit:
-      give_command(r, command(a.command));
+      act([&](Host& h) { give_command(h, command(a.command)); });
       break;
     case Kind::kHeartbeat:
-      r.expire_heartbeat_timer();
+      act([](Host& h) { h.act([](multipaxos::Replica& r) { r.expire_heartbeat_timer(); }); });
       break;
     case Kind::kCatchUp:
-      r.expire_catchup_timer();
+      act([](Host& h) { h.act([](multipaxos::Replica& r) { r.expire_catchup_timer(); }); });
       break;
     case Kind::kCrash:
-      r = multipaxos::Replica(config_for(id), box->disk);
-      box->applied = Slot{0};
+      box->crash_restart(messages_, e.what);
       break;
     case Kind::kDeliver:
-      deliver(r, messages_.envelope(a.message));
+      act([&](Host& h) { deliver(h, messages_.envelope(a.message)); });
       break;
     case Kind::kNone:
       QUORUM_ASSERT(false, "no action");
   }
-  Effect e;
-  drain(*box, e);
-  check_in_order(box->applied, e.committed, id, "slot");
-  seal(*box);
+  box->seal();
   e.box = std::move(box);
   return e;
 }
@@ -150,29 +120,33 @@ MultiPaxosModel::State MultiPaxosModel::apply(const State& before, Action a) con
   std::uint32_t id = a.kind == Kind::kDeliver ? messages_.envelope(a.message).to.value() : a.replica;
   if (a.kind == Kind::kCrash) --s.crashes_left;
   if (a.kind == Kind::kSubmit) s.submitted |= 1u << (a.command - 1);
-  const Effect& e = effect(*s.replicas[id - 1], id, a);
+  const Effect& e = effect(*s.replicas[id - 1], a);
   s.replicas[id - 1] = e.box;
   std::shared_ptr<Ghosts> g;  // copied on the first change
   auto ghosts = [&]() -> Ghosts& {
     if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
     return *g;
   };
-  for (std::uint32_t m : e.sent) {
+  for (std::uint32_t m : e.what.sent) {
     s.network.send(m, messages_);
     const Envelope& env = messages_.envelope(m);
     if (const auto* acc = std::get_if<multipaxos::Accept>(&env.payload)) {
-      for (const multipaxos::SlotValue& v : acc->entries) {
+      for (const log::SlotValue& v : acc->entries) {
         VoteKey k{v.slot.value(), acc->ballot, v.value.commands};
         if (s.ghosts->proposals.count(k) == 0) ghosts().proposals.insert(std::move(k));
       }
     }
   }
-  for (const multipaxos::SlotVote& v : e.votes) {
-    VoteKey k{v.slot.value(), v.ballot, v.value.commands};
-    auto it = s.ghosts->votes.find(k);
-    if (it == s.ghosts->votes.end() || !it->second.contains(NodeId{id})) ghosts().votes[k].insert(NodeId{id});
+  for (const multipaxos::Record& r : e.what.written) {
+    const auto* accept = std::get_if<multipaxos::AcceptRecord>(&r);
+    if (accept == nullptr) continue;
+    for (const log::SlotValue& v : accept->entries) {
+      VoteKey k{v.slot.value(), accept->ballot, v.value.commands};
+      auto it = s.ghosts->votes.find(k);
+      if (it == s.ghosts->votes.end() || !it->second.contains(NodeId{id})) ghosts().votes[k].insert(NodeId{id});
+    }
   }
-  record_committed(s.ghosts->committed, e.committed, "Agreement", "slot", [&]() -> auto& {
+  record_committed(s.ghosts->committed, e.what.committed, "Agreement", "slot", [&]() -> auto& {
     return ghosts().committed;
   });
   if (g) {
@@ -205,7 +179,7 @@ std::string MultiPaxosModel::describe(const State& /*before*/, Action a) const {
     case Kind::kElection:
       return r + "'s election timer fires: it campaigns";
     case Kind::kSubmit:
-      return r + " (leading) is given \"" + command(a.command) + "\"";
+      return r + " (leading) is given \"" + command_label(command(a.command)) + "\"";
     case Kind::kHeartbeat:
       return r + "'s heartbeat timer fires";
     case Kind::kCatchUp:
@@ -223,10 +197,10 @@ std::string MultiPaxosModel::describe(const State& /*before*/, Action a) const {
 std::string MultiPaxosModel::summary(const State& s) const {
   std::string out = "final state:";
   for (const auto& box : s.replicas) {
-    const multipaxos::Replica& r = box->replica;
+    const multipaxos::Replica& r = box->core();
     out += "\n   replica " + r.id().to_string() + ": " + r.role_name() + ", promised " +
-           r.promised().to_string() + ", commit " + r.commit_index().to_string() + ", output up to slot " +
-           box->applied.to_string();
+           r.promised().to_string() + ", commit " + r.commit_index().to_string() + ", applied up to slot " +
+           box->host().applied().to_string();
   }
   return out + describe_committed(s.ghosts->committed);
 }

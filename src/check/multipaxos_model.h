@@ -1,7 +1,8 @@
 // Model of a small Multi-Paxos cluster for the explorer: the real
-// multipaxos::Replica cores, a MessagePool (any message delivered any number
-// of times, in any order), writes durable at once, and bounded elections,
-// commands and crash-restarts.
+// multipaxos::Replica cores inside the shared replica host (check/log_model.h:
+// the server's recovery, apply and drain code), a MessagePool (any message
+// delivered any number of times, in any order), writes durable at once, and
+// bounded elections, commands and crash-restarts.
 //
 // Actions: a replica's election timer fires (while its next ballot's round
 // is below `rounds`); a leader is given a client command (each of
@@ -32,7 +33,7 @@
 #include "check/effect_memo.h"
 #include "check/log_model.h"
 #include "check/message_pool.h"
-#include "multipaxos/replica.h"
+#include "multipaxos/protocol.h"
 
 namespace quorum::check {
 
@@ -51,12 +52,7 @@ struct MultiPaxosModelOptions {
 
 class MultiPaxosModel {
  public:
-  struct Box {
-    multipaxos::Replica replica;
-    multipaxos::DurableState disk;
-    Slot applied{0};  // last slot this incarnation output as committed
-    Fingerprint fingerprint;
-  };
+  using Box = LogBox<multipaxos::Protocol>;
   using VoteKey = std::tuple<std::uint64_t, Ballot, std::vector<Value>>;  // slot, ballot, value
   struct Ghosts {
     std::map<std::uint64_t, std::vector<Value>> committed;  // slot -> value
@@ -94,20 +90,16 @@ class MultiPaxosModel {
   std::string describe(const State& before, Action a) const;
   std::string summary(const State& s) const;
 
-  static Value command(std::uint32_t k) { return "c" + std::to_string(k); }
+  static Value command(std::uint32_t k) { return model_command(k); }
 
  private:
   struct Effect {
     std::shared_ptr<const Box> box;
-    std::vector<std::uint32_t> sent;              // MessageTable ids
-    std::vector<multipaxos::SlotValue> committed;  // in output order
-    std::vector<multipaxos::SlotVote> votes;       // written as AcceptRecords
+    LogEffect<multipaxos::Protocol> what;
   };
-  const Effect& effect(const Box& before, std::uint32_t id, Action a) const;
-  Effect compute_effect(const Box& before, std::uint32_t id, Action a) const;
-  void drain(Box& box, Effect& e) const;
-  multipaxos::Config config_for(std::uint32_t id) const;
-  static void seal(Box& box);
+  const Effect& effect(const Box& before, Action a) const;
+  Effect compute_effect(const Box& before, Action a) const;
+  host::HostConfig<multipaxos::Protocol> config_for(std::uint32_t id) const;
   static void seal(Ghosts& g);
 
   MultiPaxosModelOptions options_;

@@ -10,29 +10,12 @@ VsrModel::VsrModel(VsrModelOptions options) : options_(options) {
   QUORUM_ASSERT(options_.views >= 1, "at least view 0");
 }
 
-vsr::Config VsrModel::config_for(std::uint32_t id) const {
+host::HostConfig<vsr::Protocol> VsrModel::config_for(std::uint32_t id) const {
   vsr::Limits limits;
   limits.window_slots = 4;
   limits.max_batch_commands = 1;  // one command per op: more ops, the interesting part
-  return vsr::Config{NodeId{id}, QuorumSystem::majority(NodeSet::first_n(options_.replicas)), vsr::Timing{},
-                     limits, options_.bugs, /*seed=*/id};
-}
-
-void VsrModel::seal(Box& box) {
-  StateDigest d;
-  box.replica.digest(d);
-  d.add(box.disk.view.value());
-  d.add(box.disk.log_view.value());
-  for (const auto& [op, batch] : box.disk.log) {
-    d.add(op.value());
-    for (const Value& c : batch.commands) d.add(c);
-    d.separator();
-  }
-  d.add(box.disk.compacted.value());
-  d.add(box.disk.commit.value());
-  d.add(static_cast<std::uint64_t>(box.disk.any));
-  d.add(box.applied.value());
-  box.fingerprint = d.finish();
+  return {NodeId{id}, QuorumSystem::majority(NodeSet::first_n(options_.replicas)), vsr::Timing{}, limits,
+          options_.bugs, /*seed=*/id, /*snapshots: never*/ {}};
 }
 
 void VsrModel::seal(Ghosts& g) {
@@ -48,10 +31,8 @@ void VsrModel::seal(Ghosts& g) {
 VsrModel::State VsrModel::initial() const {
   State s;
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
-    auto box = std::make_shared<Box>(Box{vsr::Replica(config_for(i), {}), {}, Slot{0}, {}});
-    Effect ignored;
-    drain(*box, ignored);  // the boot records
-    seal(*box);
+    auto box = std::make_shared<Box>(config_for(i));
+    box->seal();
     s.replicas.push_back(std::move(box));
   }
   s.crashes_left = options_.crashes;
@@ -63,7 +44,7 @@ VsrModel::State VsrModel::initial() const {
 
 void VsrModel::actions(const State& s, std::vector<Action>& out) const {
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
-    const vsr::Replica& r = s.replicas[i - 1]->replica;
+    const vsr::Replica& r = s.replicas[i - 1]->core();
     auto id = static_cast<std::uint8_t>(i);
     if (!r.is_leader() && r.view().value() + 1 < options_.views) out.push_back({Kind::kViewChange, id, 0, 0});
     if (r.is_leader()) {
@@ -82,44 +63,38 @@ void VsrModel::actions(const State& s, std::vector<Action>& out) const {
   }
 }
 
-void VsrModel::drain(Box& box, Effect& e) const {
-  drain_durably(box.replica, box.disk, messages_, e.sent, e.committed, [](const vsr::Record&) {});
+const VsrModel::Effect& VsrModel::effect(const Box& before, Action a) const {
+  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, a); });
 }
 
-const VsrModel::Effect& VsrModel::effect(const Box& before, std::uint32_t id, Action a) const {
-  return effects_.get(before.fingerprint, a, [&] { return compute_effect(before, id, a); });
-}
-
-VsrModel::Effect VsrModel::compute_effect(const Box& before, std::uint32_t id, Action a) const {
+VsrModel::Effect VsrModel::compute_effect(const Box& before, Action a) const {
   auto box = std::make_shared<Box>(before);
-  vsr::Replica& r = box->replica;
+  Effect e;
+  auto act = [&](auto f) { box->act(messages_, e.what, f); };
+  using Host = Box::Host;
   switch (a.kind) {
     case Kind::kViewChange:
-      r.expire_view_timer();
+      act([](Host& h) { h.act([](vsr::Replica& r) { r.expire_view_timer(); }); });
       break;
     case Kind::kSubmit:
-      give_command(r, command(a.command));
+      act([&](Host& h) { give_command(h, command(a.command)); });
       break;
     case Kind::kHeartbeat:
-      r.expire_heartbeat_timer();
+      act([](Host& h) { h.act([](vsr::Replica& r) { r.expire_heartbeat_timer(); }); });
       break;
     case Kind::kTransfer:
-      r.expire_transfer_timer();
+      act([](Host& h) { h.act([](vsr::Replica& r) { r.expire_transfer_timer(); }); });
       break;
     case Kind::kCrash:
-      r = vsr::Replica(config_for(id), box->disk);
-      box->applied = Slot{0};
+      box->crash_restart(messages_, e.what);
       break;
     case Kind::kDeliver:
-      deliver(r, messages_.envelope(a.message));
+      act([&](Host& h) { deliver(h, messages_.envelope(a.message)); });
       break;
     case Kind::kNone:
       QUORUM_ASSERT(false, "no action");
   }
-  Effect e;
-  drain(*box, e);
-  check_in_order(box->applied, e.committed, id, "op");
-  seal(*box);
+  box->seal();
   e.box = std::move(box);
   return e;
 }
@@ -129,11 +104,11 @@ VsrModel::State VsrModel::apply(const State& before, Action a) const {
   const std::uint32_t id = a.kind == Kind::kDeliver ? messages_.envelope(a.message).to.value() : a.replica;
   if (a.kind == Kind::kCrash) --s.crashes_left;
   if (a.kind == Kind::kSubmit) s.submitted |= 1u << (a.command - 1);
-  const Effect& e = effect(*s.replicas[id - 1], id, a);
+  const Effect& e = effect(*s.replicas[id - 1], a);
   s.replicas[id - 1] = e.box;
-  for (std::uint32_t m : e.sent) s.network.send(m, messages_);
+  for (std::uint32_t m : e.what.sent) s.network.send(m, messages_);
   std::shared_ptr<Ghosts> g;  // copied on the first change
-  record_committed(s.ghosts->committed, e.committed, "CommittedOpsNeverChange", "op", [&]() -> auto& {
+  record_committed(s.ghosts->committed, e.what.committed, "CommittedOpsNeverChange", "op", [&]() -> auto& {
     if (!g) g = std::make_shared<Ghosts>(*s.ghosts);
     return g->committed;
   });
@@ -151,14 +126,14 @@ void VsrModel::check(const State& s) const {
   // was committed in a view <= the newest view anyone is normal in; every
   // replica normal in that view must hold it.
   auto normal = [](const vsr::Replica& r) {
-    return std::string(r.role_name()) != "candidate" && !r.transferring() && r.log_view() == r.view();
+    return r.role() != log::Role::kCandidate && !r.transferring() && r.log_view() == r.view();
   };
   vsr::View newest{0};
   for (const auto& box : s.replicas) {
-    if (normal(box->replica)) newest = std::max(newest, box->replica.view());
+    if (normal(box->core())) newest = std::max(newest, box->core().view());
   }
   for (const auto& box : s.replicas) {
-    const vsr::Replica& r = box->replica;
+    const vsr::Replica& r = box->core();
     if (!normal(r) || r.view() != newest) continue;
     for (const auto& [op, value] : g.committed) {
       if (Slot{op} > r.op() || Slot{op} <= r.compacted()) continue;
@@ -177,7 +152,7 @@ std::string VsrModel::describe(const State& /*before*/, Action a) const {
     case Kind::kViewChange:
       return r + "'s view-change timer fires: it moves to the next view";
     case Kind::kSubmit:
-      return r + " (primary) is given \"" + command(a.command) + "\"";
+      return r + " (primary) is given \"" + command_label(command(a.command)) + "\"";
     case Kind::kHeartbeat:
       return r + "'s heartbeat fires (Commit to every backup)";
     case Kind::kTransfer:
@@ -195,10 +170,10 @@ std::string VsrModel::describe(const State& /*before*/, Action a) const {
 std::string VsrModel::summary(const State& s) const {
   std::string out = "final state:";
   for (const auto& box : s.replicas) {
-    const vsr::Replica& r = box->replica;
+    const vsr::Replica& r = box->core();
     out += "\n   replica " + r.id().to_string() + ": " + r.role_name() + ", view " + r.view().to_string() +
            " (normal in " + r.log_view().to_string() + "), op " + r.op().to_string() + ", commit " +
-           r.commit_index().to_string() + ", output up to op " + box->applied.to_string();
+           r.commit_index().to_string() + ", applied up to op " + box->host().applied().to_string();
   }
   return out + describe_committed(s.ghosts->committed);
 }

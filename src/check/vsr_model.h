@@ -28,7 +28,7 @@
 #include "check/effect_memo.h"
 #include "check/log_model.h"
 #include "check/message_pool.h"
-#include "vsr/replica.h"
+#include "vsr/protocol.h"
 
 namespace quorum::check {
 
@@ -43,12 +43,7 @@ struct VsrModelOptions {
 
 class VsrModel {
  public:
-  struct Box {
-    vsr::Replica replica;
-    vsr::DurableState disk;
-    Slot applied{0};
-    Fingerprint fingerprint;
-  };
+  using Box = LogBox<vsr::Protocol>;
   struct Ghosts {
     std::map<std::uint64_t, std::vector<Value>> committed;  // op -> value
     Fingerprint fingerprint;
@@ -83,19 +78,16 @@ class VsrModel {
   std::string describe(const State& before, Action a) const;
   std::string summary(const State& s) const;
 
-  static Value command(std::uint32_t k) { return "c" + std::to_string(k); }
+  static Value command(std::uint32_t k) { return model_command(k); }
 
  private:
   struct Effect {
     std::shared_ptr<const Box> box;
-    std::vector<std::uint32_t> sent;
-    std::vector<multipaxos::SlotValue> committed;
+    LogEffect<vsr::Protocol> what;
   };
-  const Effect& effect(const Box& before, std::uint32_t id, Action a) const;
-  Effect compute_effect(const Box& before, std::uint32_t id, Action a) const;
-  void drain(Box& box, Effect& e) const;
-  vsr::Config config_for(std::uint32_t id) const;
-  static void seal(Box& box);
+  const Effect& effect(const Box& before, Action a) const;
+  Effect compute_effect(const Box& before, Action a) const;
+  host::HostConfig<vsr::Protocol> config_for(std::uint32_t id) const;
   static void seal(Ghosts& g);
 
   VsrModelOptions options_;

@@ -110,12 +110,12 @@ void payload_to_wire(const Payload& payload, wire::Envelope* out) {
                    for (const auto& e : m.chosen) to_wire(e, w->add_chosen());
                    w->set_commit(m.commit.value());
                  },
-                 [&](const multipaxos::SnapshotRequest& m) {
+                 [&](const log::SnapshotRequest& m) {
                    auto* w = out->mutable_mp_snapshot_request();
                    w->set_index(m.index.value());
                    w->set_offset(m.offset);
                  },
-                 [&](const multipaxos::SnapshotChunk& m) {
+                 [&](const log::SnapshotChunk& m) {
                    auto* w = out->mutable_mp_snapshot_chunk();
                    w->set_index(m.index.value());
                    w->set_offset(m.offset);
@@ -235,7 +235,7 @@ Payload payload_from_wire(const wire::Envelope& w) {
       return multipaxos::CatchUpReply{slot_values_from_wire(w.mp_catch_up_reply().chosen()),
                                       Slot{w.mp_catch_up_reply().commit()}};
     case wire::Envelope::kMpSnapshotRequest:
-      return multipaxos::SnapshotRequest{Slot{w.mp_snapshot_request().index()},
+      return log::SnapshotRequest{Slot{w.mp_snapshot_request().index()},
                                          w.mp_snapshot_request().offset()};
     case wire::Envelope::kMpSnapshotChunk: {
       const auto& m = w.mp_snapshot_chunk();
@@ -244,7 +244,7 @@ Payload payload_from_wire(const wire::Envelope& w) {
       if (m.offset() > m.total() || m.data().size() > m.total() - m.offset()) {
         throw Invalid{"snapshot chunk outside the snapshot"};
       }
-      return multipaxos::SnapshotChunk{Slot{m.index()}, m.offset(), m.total(), m.data(), Slot{m.commit()}};
+      return log::SnapshotChunk{Slot{m.index()}, m.offset(), m.total(), m.data(), Slot{m.commit()}};
     }
     // VSR: a core replaces its log with the ops a message carries, so each
     // run must be gapless and agree with the op and commit numbers beside it.

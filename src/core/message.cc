@@ -12,7 +12,7 @@ std::string show_value(const Value& v) {
 std::string show_view(vsr::View v) { return "v" + v.to_string(); }
 
 // VSR runs are consecutive (the decoder checks it), so their ends say it all.
-std::string show_ops(Slot base, const std::vector<multipaxos::SlotValue>& entries) {
+std::string show_ops(Slot base, const std::vector<log::SlotValue>& entries) {
   if (entries.empty()) return "no ops after " + base.to_string();
   if (entries.size() == 1) return "op " + entries.front().slot.to_string();
   return "ops " + entries.front().slot.to_string() + ".." + entries.back().slot.to_string();
@@ -38,8 +38,8 @@ const char* payload_name(const Payload& p) {
                         [](const multipaxos::HeartbeatReply&) { return "HeartbeatReply"; },
                         [](const multipaxos::CatchUpRequest&) { return "CatchUpRequest"; },
                         [](const multipaxos::CatchUpReply&) { return "CatchUpReply"; },
-                        [](const multipaxos::SnapshotRequest&) { return "SnapshotRequest"; },
-                        [](const multipaxos::SnapshotChunk&) { return "SnapshotChunk"; },
+                        [](const log::SnapshotRequest&) { return "SnapshotRequest"; },
+                        [](const log::SnapshotChunk&) { return "SnapshotChunk"; },
                         [](const vsr::Prepare&) { return "Prepare"; },
                         [](const vsr::PrepareOk&) { return "PrepareOk"; },
                         [](const vsr::Commit&) { return "Commit"; },
@@ -115,10 +115,10 @@ std::string describe(const Envelope& e) {
             return "CatchUpReply(" + std::to_string(m.chosen.size()) + " slots, commit=" +
                    m.commit.to_string() + ")";
           },
-          [](const multipaxos::SnapshotRequest& m) {
+          [](const log::SnapshotRequest& m) {
             return "SnapshotRequest(index=" + m.index.to_string() + ", offset=" + std::to_string(m.offset) + ")";
           },
-          [](const multipaxos::SnapshotChunk& m) {
+          [](const log::SnapshotChunk& m) {
             return "SnapshotChunk(index=" + m.index.to_string() + ", bytes " + std::to_string(m.offset) + ".." +
                    std::to_string(m.offset + m.data.size()) + " of " + std::to_string(m.total) +
                    ", commit=" + m.commit.to_string() + ")";

@@ -3,6 +3,7 @@
 // Made Moderately Complex"). Phase 1 covers every slot from `from_slot` on in
 // one round; phase 2 is one Accept per batch. Chosen values travel in
 // CatchUp replies, and the commit index is piggybacked on Accept/Heartbeat.
+// Snapshots travel as log::SnapshotRequest / log::SnapshotChunk (core/log/).
 #pragma once
 
 #include <cstdint>
@@ -11,25 +12,17 @@
 
 #include "core/ballot.h"
 #include "core/ids.h"
+#include "core/log/entry.h"
+#include "core/log/snapshot_messages.h"
 #include "core/paxos_messages.h"
 
 namespace quorum::multipaxos {
 
-// The value of one slot: a batch of opaque client commands. An empty batch is
-// the no-op a new leader uses to fill holes.
-struct Batch {
-  std::vector<Value> commands;
-  bool is_noop() const { return commands.empty(); }
-  bool operator==(const Batch&) const = default;
-};
-
-// An upper bound of a slot's encoded size in a peer message or a log record
-// (the commands plus generous per-field overhead), for byte-bounded batching.
-inline std::size_t wire_bytes(const Batch& b) {
-  std::size_t n = 64;
-  for (const Value& v : b.commands) n += v.size() + 16;
-  return n;
-}
+using log::Batch;
+using log::SlotValue;
+using log::SnapshotChunk;
+using log::SnapshotRequest;
+using log::wire_bytes;
 
 // An acceptor's vote for one slot.
 struct SlotVote {
@@ -37,12 +30,6 @@ struct SlotVote {
   Ballot ballot;
   Batch value;
   bool operator==(const SlotVote&) const = default;
-};
-
-struct SlotValue {
-  Slot slot;
-  Batch value;
-  bool operator==(const SlotValue&) const = default;
 };
 
 struct Prepare {
@@ -102,23 +89,4 @@ struct CatchUpReply {
   Slot commit;                    // the sender's commit index
   bool operator==(const CatchUpReply&) const = default;
 };
-// Snapshot transfer, for a replica that needs slots its peer has compacted
-// away: the peer answers a CatchUpRequest below its snapshot with the first
-// chunk, and the receiver pulls the rest one chunk at a time (so a slow or
-// lossy link never has more than one chunk in flight). A peer that has
-// moved to a newer snapshot answers with that one from offset 0.
-struct SnapshotRequest {
-  Slot index;           // the snapshot being fetched (its last included slot)
-  std::uint64_t offset; // the first byte still missing
-  bool operator==(const SnapshotRequest&) const = default;
-};
-struct SnapshotChunk {
-  Slot index;           // last slot the snapshot covers
-  std::uint64_t offset; // of `data` within the snapshot
-  std::uint64_t total;  // snapshot size in bytes
-  std::string data;
-  Slot commit;          // the sender's commit index
-  bool operator==(const SnapshotChunk&) const = default;
-};
-
 }  // namespace quorum::multipaxos

@@ -1,8 +1,8 @@
 // Viewstamped Replication messages (Liskov & Cowling, "Viewstamped
 // Replication Revisited", 2012). Op numbers are log positions (Slot); each op
 // is a batch of client commands, as in Multi-Paxos, so both logs feed the
-// same state machine. Snapshot transfer reuses multipaxos::SnapshotRequest /
-// SnapshotChunk, which name nothing protocol-specific.
+// same state machine. Snapshots travel as log::SnapshotRequest /
+// log::SnapshotChunk (core/log/), shared with Multi-Paxos.
 //
 // Departures from the paper, each to bound a message:
 //  - Prepare carries a run of consecutive ops, not one.
@@ -17,7 +17,8 @@
 #include <vector>
 
 #include "core/ids.h"
-#include "core/multipaxos_messages.h"
+#include "core/log/entry.h"
+#include "core/log/snapshot_messages.h"
 
 namespace quorum::vsr {
 
@@ -25,8 +26,10 @@ namespace quorum::vsr {
 // configuration, never chosen from whoever happens to be reachable.
 using View = StrongId<struct ViewTag, std::uint64_t>;
 
-using multipaxos::Batch;
-using multipaxos::SlotValue;
+using log::Batch;
+using log::SlotValue;
+using log::SnapshotChunk;
+using log::SnapshotRequest;
 
 // Primary -> backups: ops entries[0].op .. entries.back().op, consecutive.
 struct Prepare {

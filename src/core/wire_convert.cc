@@ -13,11 +13,11 @@ void to_wire(const Ballot& b, wire::Ballot* out) {
   out->set_node(b.node.value());
 }
 
-void to_wire(const multipaxos::Batch& b, wire::MpBatch* out) {
+void to_wire(const log::Batch& b, wire::MpBatch* out) {
   for (const Value& c : b.commands) out->add_commands(c);
 }
 
-void to_wire(const multipaxos::SlotValue& e, wire::MpSlotValue* out) {
+void to_wire(const log::SlotValue& e, wire::MpSlotValue* out) {
   out->set_slot(e.slot.value());
   to_wire(e.value, out->mutable_value());
 }
@@ -40,18 +40,18 @@ Value value_from_wire(const std::string& v) {
   return v;
 }
 
-multipaxos::Batch batch_from_wire(const wire::MpBatch& b) {
+log::Batch batch_from_wire(const wire::MpBatch& b) {
   if (b.commands_size() > kMaxCommandsPerBatch) throw Invalid{"batch has too many commands"};
-  multipaxos::Batch out;
+  log::Batch out;
   out.commands.reserve(static_cast<std::size_t>(b.commands_size()));
   for (const std::string& c : b.commands()) out.commands.push_back(value_from_wire(c));
   return out;
 }
 
-std::vector<multipaxos::SlotValue> slot_values_from_wire(
+std::vector<log::SlotValue> slot_values_from_wire(
     const google::protobuf::RepeatedPtrField<wire::MpSlotValue>& r) {
   check_count(r);
-  std::vector<multipaxos::SlotValue> out;
+  std::vector<log::SlotValue> out;
   for (const auto& e : r) out.push_back({Slot{e.slot()}, batch_from_wire(e.value())});
   return out;
 }
@@ -64,7 +64,7 @@ std::vector<multipaxos::SlotVote> slot_votes_from_wire(
   return out;
 }
 
-Slot consecutive_from(Slot base, const std::vector<multipaxos::SlotValue>& entries, const char* what) {
+Slot consecutive_from(Slot base, const std::vector<log::SlotValue>& entries, const char* what) {
   Slot last = base;
   for (const auto& e : entries) {
     if (last.value() == UINT64_MAX || e.slot.value() != last.value() + 1) {

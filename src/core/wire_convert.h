@@ -28,14 +28,14 @@ inline constexpr int kMaxEntriesPerMessage = 1 << 16;
 bool valid_node(std::uint32_t id);
 
 void to_wire(const Ballot& b, wire::Ballot* out);
-void to_wire(const multipaxos::Batch& b, wire::MpBatch* out);
-void to_wire(const multipaxos::SlotValue& e, wire::MpSlotValue* out);
+void to_wire(const log::Batch& b, wire::MpBatch* out);
+void to_wire(const log::SlotValue& e, wire::MpSlotValue* out);
 void to_wire(const multipaxos::SlotVote& v, wire::MpSlotVote* out);
 
 Ballot from_wire(const wire::Ballot& b);
 Value value_from_wire(const std::string& v);
-multipaxos::Batch batch_from_wire(const wire::MpBatch& b);
-std::vector<multipaxos::SlotValue> slot_values_from_wire(
+log::Batch batch_from_wire(const wire::MpBatch& b);
+std::vector<log::SlotValue> slot_values_from_wire(
     const google::protobuf::RepeatedPtrField<wire::MpSlotValue>& r);
 std::vector<multipaxos::SlotVote> slot_votes_from_wire(
     const google::protobuf::RepeatedPtrField<wire::MpSlotVote>& r);
@@ -45,7 +45,7 @@ std::vector<multipaxos::SlotVote> slot_votes_from_wire(
 // replaced by such runs, so a gap or a repeat would leave a hole a core
 // believes filled. Wrapping past 2^64-1 counts as a gap. `what` names the
 // field in the error.
-Slot consecutive_from(Slot base, const std::vector<multipaxos::SlotValue>& entries, const char* what);
+Slot consecutive_from(Slot base, const std::vector<log::SlotValue>& entries, const char* what);
 
 template <typename Repeated>
 void check_count(const Repeated& r) {

@@ -27,4 +27,15 @@ void DurableState::apply(const Record& r) {
              r);
 }
 
+void DurableState::digest(StateDigest& d) const {
+  d.add(promised);
+  for (const auto& [slot, v] : accepted) {
+    d.add(slot.value());
+    d.add(v.ballot);
+    for (const Value& c : v.value.commands) d.add(c);
+    d.separator();
+  }
+  d.add(compacted.value());
+}
+
 }  // namespace quorum::multipaxos

@@ -12,6 +12,7 @@
 
 #include "core/multipaxos_messages.h"
 #include "core/records.h"
+#include "core/state_digest.h"
 
 namespace quorum::multipaxos {
 
@@ -27,6 +28,8 @@ struct DurableState {
   Slot compacted{0};                  // a durable snapshot covers every slot <= this
 
   void apply(const Record& r);
+  // What decides a restart (the model checker's fingerprint of a disk).
+  void digest(StateDigest& d) const;
 };
 
 }  // namespace quorum::multipaxos

@@ -53,9 +53,13 @@ void Replica::send_when_durable(NodeId to, Payload p) {
   gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
 }
 
-void Replica::on_durable(std::uint64_t seq) { gate_.acknowledge(seq, out_.messages); }
+void Replica::on_durable(std::uint64_t seq) {
+  const InvariantGuard guard([this] { check_invariants(); });
+  gate_.acknowledge(seq, out_.messages);
+}
 
 Output Replica::take_output() {
+  const InvariantGuard guard([this] { check_invariants(); });
   Output o = std::move(out_);
   out_ = Output{};
   return o;
@@ -66,10 +70,10 @@ std::uint32_t Replica::random_election_timeout() {
                                                 config_.timing.election_timeout_max_ticks));
 }
 
-const char* Replica::role_name() const {
-  return std::visit(Overloaded{[](const Following&) { return "follower"; },
-                               [](const Campaigning&) { return "candidate"; },
-                               [](const Leading&) { return "leader"; }},
+log::Role Replica::role() const {
+  return std::visit(Overloaded{[](const Following&) { return log::Role::kFollower; },
+                               [](const Campaigning&) { return log::Role::kCandidate; },
+                               [](const Leading&) { return log::Role::kLeader; }},
                     role_);
 }
 
@@ -98,6 +102,7 @@ void Replica::note_peer_commit(NodeId from, Slot c) {
 // ---------------------------------------------------------------- inputs
 
 void Replica::step(const Envelope& m) {
+  const InvariantGuard guard([this] { check_invariants(); });
   QUORUM_ASSERT(m.to == config_.self, "message delivered to the wrong replica");
   if (!config_.quorums.members().contains(m.from)) return;
   std::visit(Overloaded{
@@ -112,13 +117,13 @@ void Replica::step(const Envelope& m) {
                  [&](const CatchUpReply& c) { on_catchup_reply(m.from, c); },
                  [&](const SnapshotRequest& r) { on_snapshot_request(m.from, r); },
                  [&](const SnapshotChunk& c) { on_snapshot_chunk(m.from, c); },
-                 [&](const auto&) { /* another protocol's message: not for us */ },
+                 IgnoredMessages<PaxosMessages, VsrMessages, RuntimeMessages>{},
              },
              m.payload);
-  check_invariants();
 }
 
 SubmitResult Replica::submit(Value command) {
+  const InvariantGuard guard([this] { check_invariants(); });
   auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
   if (l->in_progress.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
@@ -134,6 +139,7 @@ SubmitResult Replica::submit(Value command) {
 }
 
 void Replica::tick() {
+  const InvariantGuard guard([this] { check_invariants(); });
   ++now_;
   std::visit(Overloaded{
                  [&](Following& f) {
@@ -149,7 +155,6 @@ void Replica::tick() {
              role_);
   if (catchup_ticks_left_ > 0) --catchup_ticks_left_;
   maybe_catch_up(false);
-  check_invariants();
 }
 
 // ---------------------------------------------------------------- acceptor
@@ -270,15 +275,27 @@ void Replica::step_down() {
 }
 
 void Replica::expire_election_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (!is_leader()) start_election();
-  check_invariants();
 }
 
 void Replica::expire_lease() {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (is_leader()) step_down();
 }
 
+void Replica::propose() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  propose_pending();
+}
+
+void Replica::expire_catchup_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  maybe_catch_up(true);
+}
+
 void Replica::expire_heartbeat_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
   const auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return;
   announced_commit_ = std::max(announced_commit_, commit_);
@@ -480,6 +497,7 @@ void Replica::send_accepts(const Leading& l, const std::vector<Slot>& slots, Nod
 }
 
 void Replica::announce_commit() {
+  const InvariantGuard guard([this] { check_invariants(); });
   const auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr || commit_ <= announced_commit_) return;
   announced_commit_ = commit_;
@@ -658,6 +676,7 @@ void Replica::on_catchup_reply(NodeId from, const CatchUpReply& m) {
 // ---------------------------------------------------------------- snapshots
 
 void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
+  const InvariantGuard guard([this] { check_invariants(); });
   QUORUM_ASSERT(upto <= applied_, "compacting slots that were not applied");
   QUORUM_ASSERT(upto >= compacted_, "compacting to before the last compaction");
   QUORUM_ASSERT(snapshot != nullptr, "compacting without a snapshot");
@@ -673,23 +692,22 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
   split_bounded(votes, config_.limits.max_entries_per_message, config_.limits.max_message_bytes,
                 [](const SlotVote& v) { return wire_bytes(v.value); },
                 [&](std::vector<SlotVote> run) { persist(CompactRecord{promised_, upto, std::move(run)}); });
-  check_invariants();
 }
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
-  auto chunk = snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
+  auto chunk = log::snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
   if (chunk) send_now(to, std::move(*chunk));
 }
 
 void Replica::on_snapshot_request(NodeId from, const SnapshotRequest& m) {
-  if (snapshot_ != nullptr) send_snapshot_chunk(from, serve_offset(m, compacted_));
+  if (snapshot_ != nullptr) send_snapshot_chunk(from, log::serve_offset(m, compacted_));
 }
 
 void Replica::on_snapshot_chunk(NodeId from, const SnapshotChunk& m) {
   note_peer_commit(from, m.commit);
   if (m.index <= commit_) return;
-  switch (incoming_.receive(m, config_.limits.max_snapshot_bytes)) {
+  switch (incoming_.receive(m)) {
     case SnapshotReceiver::Step::kIgnored:
       return;
     case SnapshotReceiver::Step::kComplete:

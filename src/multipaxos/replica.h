@@ -37,24 +37,29 @@
 #include <vector>
 
 #include "core/durability_gate.h"
-#include "core/log_output.h"
+#include "core/invariant_guard.h"
+#include "core/log/output.h"
+#include "core/log/protocol.h"
 #include "core/message.h"
 #include "core/prng.h"
-#include "core/snapshot_transfer.h"
+#include "core/log/snapshot_transfer.h"
 #include "core/state_digest.h"
 #include "multipaxos/config.h"
 #include "multipaxos/records.h"
 
 namespace quorum::multipaxos {
 
-using quorum::RecoveredSnapshot;
-using quorum::SnapshotInstall;
-using quorum::SubmitResult;
-using quorum::SubmitStatus;
-using Output = LogOutput<Write>;
+using log::RecoveredSnapshot;
+using log::SnapshotInstall;
+using log::SnapshotReceiver;
+using log::SubmitResult;
+using log::SubmitStatus;
+using Output = log::Output<Write>;
 
 class Replica {
  public:
+  using Write = multipaxos::Write;
+
   // `recovered.compacted` must not exceed `snapshot.index`: the log may only
   // forget what a durable snapshot covers.
   Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot = {});
@@ -64,7 +69,7 @@ class Replica {
   SubmitResult submit(Value command);
   // Opens slots for queued commands while the window allows (see
   // Limits::propose_on_submit); a no-op unless leading.
-  void propose() { propose_pending(); }
+  void propose();
   // Leader only: tells followers a commit index that no Accept or Heartbeat
   // has carried yet. Without it a follower learns of a commit at the next
   // Accept or heartbeat, and a client talking to that follower waits for it.
@@ -87,7 +92,7 @@ class Replica {
   // A leader's heartbeat timer: it tells every follower its commit index.
   void expire_heartbeat_timer();
   // A replica behind a peer's commit index asks for the chosen slots now.
-  void expire_catchup_timer() { maybe_catch_up(true); }
+  void expire_catchup_timer();
   // The ballot the next election would use.
   Ballot next_election_ballot() const { return std::max(promised_, highest_seen_).successor(config_.self); }
   // Adds the state that decides what this replica does next, without tick
@@ -97,7 +102,8 @@ class Replica {
   // ---- introspection (status pages, simulator checks) ----
   NodeId id() const { return config_.self; }
   bool is_leader() const { return std::holds_alternative<Leading>(role_); }
-  const char* role_name() const;
+  log::Role role() const;
+  const char* role_name() const { return log::role_name(role()); }
   NodeId leader_hint() const;
   Ballot promised() const { return promised_; }
   Slot commit_index() const { return commit_; }
@@ -187,6 +193,7 @@ class Replica {
   std::uint64_t persist(Record r);
   void send_now(NodeId to, Payload p);
   void send_when_durable(NodeId to, Payload p);
+  // After every public entry point (core/invariant_guard.h).
   void check_invariants() const;
 
   Config config_;

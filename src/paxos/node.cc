@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/invariant_guard.h"
+
 namespace quorum::paxos {
 namespace {
 
@@ -23,6 +25,7 @@ Node::Node(Config config, const std::optional<HardState>& recovered)
       query_interval_(config_.timing.learn_query_ticks) {
   QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "node is not a member");
   proposer_.observe(acceptor_.state().promised);
+  check_invariants();
 }
 
 HardState Node::hard_state() const {
@@ -61,17 +64,20 @@ void Node::run(std::optional<Proposer::Action> action) {
 }
 
 void Node::on_learned() {
+  learned_once_ = true;
   proposer_.stop();
   out_.learned = learner_.learned();
 }
 
 void Node::propose(Value v) {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (learner_.learned()) return;
   query_interval_ = config_.timing.learn_query_ticks;
   run(proposer_.propose(std::move(v)));
 }
 
 void Node::step(const Envelope& m) {
+  const InvariantGuard guard([this] { check_invariants(); });
   QUORUM_ASSERT(m.to == config_.self, "message delivered to the wrong node");
   if (!config_.quorums.members().contains(m.from)) return;  // not a member: ignore
   query_interval_ = config_.timing.learn_query_ticks;
@@ -109,12 +115,13 @@ void Node::step(const Envelope& m) {
                  [&](const Decided& d) {
                    if (learner_.on_decided(d)) on_learned();
                  },
-                 [&](const auto&) { /* another protocol's message: not for us */ },
+                 IgnoredMessages<MultiPaxosMessages, LogMessages, VsrMessages, RuntimeMessages>{},
              },
              m.payload);
 }
 
 void Node::tick() {
+  const InvariantGuard guard([this] { check_invariants(); });
   run(proposer_.tick());
   if (learner_.learned()) return;
   // Until it learns, a node asks its peers now and then. The interval doubles
@@ -130,6 +137,7 @@ void Node::tick() {
 }
 
 void Node::expire_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (learner_.learned()) return;
   run(proposer_.expire());
 }
@@ -142,12 +150,25 @@ void Node::digest(StateDigest& d) const {
   learner_.digest(d);
 }
 
-void Node::on_durable(std::uint64_t seq) { gate_.acknowledge(seq, out_.messages); }
+void Node::on_durable(std::uint64_t seq) {
+  const InvariantGuard guard([this] { check_invariants(); });
+  gate_.acknowledge(seq, out_.messages);
+}
 
 Output Node::take_output() {
+  const InvariantGuard guard([this] { check_invariants(); });
   Output o = std::move(out_);
   out_ = Output{};
   return o;
+}
+
+void Node::check_invariants() const {
+  const AcceptorState& a = acceptor_.state();
+  QUORUM_INVARIANT("PromiseIntegrity", !a.accepted || a.accepted->ballot <= a.promised,
+                   "accepted ballot " + (a.accepted ? a.accepted->ballot.to_string() : std::string()) +
+                       " above the promise " + a.promised.to_string());
+  QUORUM_INVARIANT("LearnedStays", !learned_once_ || learner_.learned().has_value(), "a learner forgot its value");
+  QUORUM_INVARIANT("DurableNotAhead", gate_.durable() <= gate_.issued(), "durable past the writes issued");
 }
 
 }  // namespace quorum::paxos

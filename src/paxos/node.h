@@ -75,6 +75,8 @@ class Node {
   void broadcast(const Payload& p, bool when_durable);
   void run(std::optional<Proposer::Action> action);
   void on_learned();
+  // After every public entry point (core/invariant_guard.h).
+  void check_invariants() const;
 
   Config config_;
   Acceptor acceptor_;
@@ -84,6 +86,7 @@ class Node {
   DurabilityGate gate_;
   Output out_;
 
+  bool learned_once_ = false;  // a learner never forgets
   std::uint32_t query_ticks_ = 0;
   std::uint32_t query_interval_;
 };

@@ -57,8 +57,8 @@ struct HostOptions {
   bool fsync = true;                    // false only for comparisons: loses durability
   std::chrono::milliseconds tick{10};
   std::string protocol = "multipaxos";  // or "vsr"
-  multipaxos::Timing timing;            // in ticks (VSR reads the same knobs)
-  multipaxos::Limits limits;
+  log::Timing timing;            // in ticks (VSR reads the same knobs)
+  log::Limits limits;
   std::uint64_t snapshot_every_slots = 50'000;
   std::uint64_t snapshot_every_bytes = 64ull << 20;
   std::chrono::milliseconds retry_interval{1000};

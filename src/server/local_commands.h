@@ -24,7 +24,7 @@ namespace quorum::server {
 
 // The bytes of all arguments of one replicated command. One value at its
 // limit plus room for the key: keeps every log slot, and so every peer
-// message, bounded (multipaxos::Limits::max_message_bytes).
+// message, bounded (log::Limits::max_message_bytes).
 inline constexpr std::size_t kMaxCommandBytes = limits::kMaxValueBytes + (64 << 10);
 
 enum class CommandKind {

@@ -1,21 +1,23 @@
 #include "sim/log_cluster.h"
 
-#include "core/record_codec.h"
-#include "smr/kv_store.h"
+#include "host/replica_host_impl.h"
 #include "vsr/protocol.h"
 
 namespace quorum::sim {
 
 template <class P>
-LogCluster<P>::LogCluster(const Options& options, std::uint64_t seed,
-                                     Trace* trace)
+LogCluster<P>::LogCluster(const Options& options, std::uint64_t seed, Trace* trace)
     : options_(options),
       prng_(seed),
       trace_(trace),
       network_(options.replicas, options.network, prng_.fork()),
       slots_(options.replicas) {
   QUORUM_ASSERT(options.replicas >= 1 && options.replicas <= kMaxNodes, "cluster size out of range");
-  for (ReplicaSlot& s : slots_) s.storage = std::make_unique<SimStorage>(options_.storage, prng_.fork());
+  for (std::uint32_t i = 1; i <= options.replicas; ++i) {
+    ReplicaSlot& s = slots_[i - 1];
+    s.storage = std::make_unique<SimStorage>(options_.storage, prng_.fork());
+    s.observer = std::make_unique<SlotObserver>(*this, NodeId{i});
+  }
   for (std::uint32_t i = 1; i <= options.replicas; ++i) restart(NodeId{i});
 }
 
@@ -28,6 +30,18 @@ template <class P>
 const typename LogCluster<P>::ReplicaSlot& LogCluster<P>::slot(NodeId id) const {
   QUORUM_ASSERT(id.value() >= 1 && id.value() <= options_.replicas, "no such replica");
   return slots_[id.value() - 1];
+}
+
+template <class P>
+const typename P::Replica* LogCluster<P>::replica(NodeId id) const {
+  const ReplicaSlot& s = slot(id);
+  return s.host ? &s.host->core() : nullptr;
+}
+
+template <class P>
+const smr::Executor* LogCluster<P>::executor(NodeId id) const {
+  const ReplicaSlot& s = slot(id);
+  return s.host ? &s.host->state() : nullptr;
 }
 
 template <class P>
@@ -47,10 +61,9 @@ std::uint64_t LogCluster<P>::torn_writes() const {
 template <class P>
 void LogCluster<P>::crash(NodeId id) {
   ReplicaSlot& s = slot(id);
-  if (!s.replica) return;
+  if (!s.host) return;
   s.storage->crash();
-  s.replica.reset();
-  s.executor.reset();
+  s.host.reset();
   s.waiting.clear();
   record("crash " + id.to_string());
 }
@@ -58,7 +71,7 @@ void LogCluster<P>::crash(NodeId id) {
 template <class P>
 bool LogCluster<P>::corrupt_disk(NodeId id) {
   ReplicaSlot& s = slot(id);
-  if (s.replica || s.failed) return false;
+  if (s.host || s.failed) return false;
   bool done = s.storage->corrupt_durable_record(prng_);
   if (done) record("bit flip in a durable log record of " + id.to_string());
   return done;
@@ -67,187 +80,153 @@ bool LogCluster<P>::corrupt_disk(NodeId id) {
 template <class P>
 void LogCluster<P>::restart(NodeId id) {
   ReplicaSlot& s = slot(id);
-  if (s.replica || s.failed) return;
-  auto opened = s.storage->open();
-  if (!opened.ok()) {
+  if (s.host || s.failed) return;
+  typename Host::Config config{id,
+                               QuorumSystem::majority(NodeSet::first_n(options_.replicas)),
+                               options_.timing,
+                               options_.limits,
+                               options_.bugs,
+                               prng_.fork(),
+                               {options_.snapshot_every_slots, options_.snapshot_every_bytes}};
+  auto host = std::make_unique<Host>(config, *s.storage, *s.observer);
+  auto recovered = host->recover();
+  if (!recovered.ok()) {
+    const host::RecoveryError& e = recovered.error();
     // The real recovery refused the disk. Restarting would mean forgetting
     // promises and votes; the replica stays down (an operator's job now).
+    // SimStorage has already checked that only detected corruption refuses.
+    QUORUM_INVARIANT(e.kind == host::RecoveryError::Kind::kRecord ? "RecordDecodes"
+                     : e.kind == host::RecoveryError::Kind::kSnapshot ? "SnapshotRestores"
+                                                                      : "SnapshotCoversLog",
+                     e.kind == host::RecoveryError::Kind::kStorage, e.message);
     s.failed = true;
     ++corruptions_detected_;
-    record("start " + id.to_string() + " refused: " + opened.error().to_string());
+    record("start " + id.to_string() + " refused: " + e.message);
     return;
   }
-  typename P::DurableState recovered;
-  for (const storage::WalRecord& r : opened.value().records) {
-    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(P::kRecordType),
-                     "a record of another protocol in the log");
-    auto rec = P::decode(r.payload);
-    QUORUM_INVARIANT("RecordDecodes", rec.ok(), rec.ok() ? "" : rec.error());
-    recovered.apply(rec.value());
-  }
-  s.executor = std::make_unique<smr::Executor>(std::make_unique<smr::KvStore>());
-  s.applied_slots = 0;
-  s.bytes_since_snapshot = 0;
-  RecoveredSnapshot snap;
-  if (const auto& file = opened.value().snapshot) {
-    auto restored = s.executor->restore(file->data);
-    QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
-    snap = {Slot{file->last_included_index}, std::make_shared<const std::string>(file->data)};
-    s.applied_slots = file->last_included_index;
-    check_digest(id, s);
-  }
-  s.snapshot_slot = snap.index.value();
-  QUORUM_INVARIANT("SnapshotCoversLog", recovered.compacted <= snap.index,
-                   "the log was compacted to slot " + recovered.compacted.to_string() +
-                       " but the newest snapshot covers only " + snap.index.to_string());
-  NodeSet members = NodeSet::first_n(options_.replicas);
-  typename P::Config config{id, QuorumSystem::majority(members), options_.timing, options_.limits,
-                            options_.bugs, prng_.fork()};
-  s.replica = std::make_unique<Replica>(config, recovered, snap);
-  const auto& info = opened.value().info;
-  record("start " + id.to_string() + " (" + P::describe(recovered) + ", snapshot at " + snap.index.to_string() + ", " +
-         std::to_string(info.records) + " log records" +
-         (info.tail_note.empty() ? "" : "; " + info.tail_note) + ")");
+  s.host = std::move(host);
+  const host::Recovered& r = recovered.value();
+  if (r.snapshot_index > Slot{0}) check_digest(id, r.snapshot_index, s.host->state());
+  record("start " + id.to_string() + " (" + r.durable + ", snapshot at " + r.snapshot_index.to_string() + ", " +
+         std::to_string(r.log.records) + " log records" + (r.log.tail_note.empty() ? "" : "; " + r.log.tail_note) +
+         ")");
 }
 
 template <class P>
 bool LogCluster<P>::converged() const {
   for (const ReplicaSlot& s : slots_) {
     if (s.failed) continue;
-    if (!s.replica || s.applied_slots != chosen_.size()) return false;
+    if (!s.host || s.host->applied().value() != chosen_.size()) return false;
   }
   return true;
 }
 
 template <class P>
-SubmitResult LogCluster<P>::submit(NodeId id, const smr::ClientRequest& request) {
+log::SubmitResult LogCluster<P>::submit(NodeId id, const smr::ClientRequest& request) {
   ReplicaSlot& s = slot(id);
-  if (!s.replica) return {SubmitStatus::kNotLeader, kNoNode};
-  auto r = s.replica->submit(smr::encode_request(request));
-  if (r.status == SubmitStatus::kAccepted) {
-    s.waiting.insert({request.client_id, request.request_no});
-  }
-  drain(id);
+  if (!s.host) return {log::SubmitStatus::kNotLeader, kNoNode};
+  // Waiting before the host drains: a command can be applied inside submit().
+  const auto key = std::make_pair(request.client_id, request.request_no);
+  const bool fresh = s.waiting.insert(key).second;
+  auto r = s.host->submit(smr::encode_request(request));
+  if (r.status != log::SubmitStatus::kAccepted && fresh) s.waiting.erase(key);
   return r;
 }
 
 // After its n-th applied slot every replica's state must be the same.
 template <class P>
-void LogCluster<P>::check_digest(NodeId id, const ReplicaSlot& s) {
-  if (s.applied_slots == 0) return;
-  std::uint64_t digest = s.executor->digest();
-  if (s.applied_slots > digest_after_.size()) {
-    QUORUM_INVARIANT("StateDivergence", s.applied_slots == digest_after_.size() + 1,
+void LogCluster<P>::check_digest(NodeId id, Slot applied, const smr::Executor& state) {
+  const std::uint64_t n = applied.value();
+  if (n == 0) return;
+  std::uint64_t digest = state.digest();
+  if (n > digest_after_.size()) {
+    QUORUM_INVARIANT("StateDivergence", n == digest_after_.size() + 1,
                      "replica " + id.to_string() + " holds a state no replica has applied");
     digest_after_.push_back(digest);
   }
-  QUORUM_INVARIANT("StateDivergence", digest_after_[s.applied_slots - 1] == digest,
-                   "replica " + id.to_string() + " has a different state after " +
-                       std::to_string(s.applied_slots) + " slots");
+  QUORUM_INVARIANT("StateDivergence", digest_after_[n - 1] == digest,
+                   "replica " + id.to_string() + " has a different state after " + std::to_string(n) + " slots");
+}
+
+// ---------------------------------------------------------------- what the hosts report
+
+template <class P>
+void LogCluster<P>::SlotObserver::send(Envelope message) {
+  c_.network_.send(c_.now_, std::move(message));
 }
 
 template <class P>
-void LogCluster<P>::apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry) {
-  std::uint64_t n = entry.slot.value();
-  QUORUM_INVARIANT("AppliedInLogOrder", n == s.applied_slots + 1,
-                   "replica " + id.to_string() + " applied slot " + entry.slot.to_string() + " after " +
-                       std::to_string(s.applied_slots));
-  if (n > chosen_.size()) chosen_.resize(n);
-  if (!chosen_[n - 1]) {
-    chosen_[n - 1] = entry.value;
-    commands_committed_ += entry.value.commands.size();
-  }
-  QUORUM_INVARIANT("Agreement", *chosen_[n - 1] == entry.value,
-                   "replica " + id.to_string() + " applied a different batch at slot " +
-                       entry.slot.to_string());
-  for (const Value& bytes : entry.value.commands) {
-    auto req = smr::decode_request(bytes);
-    QUORUM_ASSERT(req.ok(), "a committed command does not decode");
-    smr::Reply reply = s.executor->execute(req.value(), n);
-    s.bytes_since_snapshot += bytes.size();
-    auto key = std::make_pair(req.value().client_id, req.value().request_no);
-    if (s.waiting.erase(key) == 1 && on_reply_) on_reply_(id, req.value(), reply);
-  }
-  ++s.applied_slots;
-  check_digest(id, s);
+void LogCluster<P>::SlotObserver::fatal(const std::string& why) {
+  // Nothing on a simulated disk or from a correct peer can make a replica
+  // give up: this is a bug.
+  QUORUM_INVARIANT("ReplicaFailed", false, "replica " + id_.to_string() + " stopped: " + why);
 }
 
 template <class P>
-void LogCluster<P>::install(NodeId id, ReplicaSlot& s, const SnapshotInstall& snap) {
-  auto restored = s.executor->restore(*snap.bytes);
-  QUORUM_INVARIANT("SnapshotRestores", restored.ok(), restored.ok() ? "" : restored.error());
-  s.applied_slots = snap.index.value();
-  s.bytes_since_snapshot = 0;
-  check_digest(id, s);
-  // Durable before the replica may forget the slots it covers.
-  s.storage->write_snapshot({snap.index.value(), P::kName, *snap.bytes});
-  s.snapshot_slot = snap.index.value();
-  s.replica->compact(snap.index, snap.bytes);
-  ++snapshots_installed_;
-  record("replica " + id.to_string() + " installed a snapshot at slot " + snap.index.to_string() + " (" +
-         std::to_string(snap.bytes->size()) + " bytes)");
-}
-
-template <class P>
-void LogCluster<P>::maybe_snapshot(NodeId id, ReplicaSlot& s) {
-  const std::uint64_t slots = s.applied_slots - s.snapshot_slot;
-  const bool by_slots = options_.snapshot_every_slots != 0 && slots >= options_.snapshot_every_slots;
-  const bool by_bytes = options_.snapshot_every_bytes != 0 && slots > 0 &&
-                        s.bytes_since_snapshot >= options_.snapshot_every_bytes;
-  if (!by_slots && !by_bytes) return;
-  auto bytes = std::make_shared<const std::string>(s.executor->snapshot());
-  s.storage->write_snapshot({s.applied_slots, P::kName, *bytes});
-  s.replica->compact(Slot{s.applied_slots}, bytes);
-  s.snapshot_slot = s.applied_slots;
-  s.bytes_since_snapshot = 0;
-  ++snapshots_taken_;
-  record("replica " + id.to_string() + " snapshot at slot " + std::to_string(s.applied_slots) + " (" +
-         std::to_string(bytes->size()) + " bytes)");
-}
-
-template <class P>
-void LogCluster<P>::drain(NodeId id) {
-  ReplicaSlot& s = slot(id);
-  // A snapshot or compaction produces more output: loop until there is none.
-  for (int round = 0; s.replica; ++round) {
-    QUORUM_ASSERT(round < 4, "replica output did not settle");
-    auto out = s.replica->take_output();
-    std::optional<storage::Lsn> compact_first, compact_last;
-    for (auto& w : out.writes) {
-      storage::Lsn lsn = s.storage->append(P::kRecordType, encode_record(w.record), w.seq);
-      if (std::holds_alternative<typename P::CompactRecord>(w.record)) {
-        if (!compact_first) compact_first = lsn;
-        compact_last = lsn;
-      }
-    }
-    if (compact_first) s.storage->truncate_when_durable(*compact_first, *compact_last);
-    for (Envelope& e : out.messages) network_.send(now_, std::move(e));
-    if (out.became_leader) {
-      ++leader_changes_;
-      record("leader " + id.to_string() + " " + P::kEpoch + " " + s.replica->promised().to_string());
-    }
-    if (out.stepped_down) record("step-down " + id.to_string());
-    for (const Value& v : out.dropped) {
-      auto req = smr::decode_request(v);
-      if (req.ok() && s.waiting.erase({req.value().client_id, req.value().request_no}) == 1 &&
-          on_dropped_) {
-        on_dropped_(id, req.value());
-      }
-    }
-    bool more = false;
-    if (out.snapshot) {
-      install(id, s, *out.snapshot);
-      more = true;
-    }
-    for (const multipaxos::SlotValue& entry : out.committed) apply(id, s, entry);
-    if (!out.committed.empty()) {
-      std::uint64_t before = snapshots_taken_;
-      maybe_snapshot(id, s);
-      more = more || snapshots_taken_ != before;
-    }
-    if (!more) break;
+void LogCluster<P>::SlotObserver::applied(Slot, const smr::ClientRequest& request, const smr::Reply& reply) {
+  ReplicaSlot& s = c_.slot(id_);
+  if (s.waiting.erase({request.client_id, request.request_no}) == 1 && c_.on_reply_) {
+    c_.on_reply_(id_, request, reply);
   }
 }
+
+template <class P>
+void LogCluster<P>::SlotObserver::slot_applied(Slot slot, const log::Batch& batch, const smr::Executor& state) {
+  const std::uint64_t n = slot.value();
+  if (n > c_.chosen_.size()) c_.chosen_.resize(n);
+  if (!c_.chosen_[n - 1]) {
+    c_.chosen_[n - 1] = batch;
+    c_.commands_committed_ += batch.commands.size();
+  }
+  QUORUM_INVARIANT("Agreement", *c_.chosen_[n - 1] == batch,
+                   "replica " + id_.to_string() + " applied a different batch at slot " + slot.to_string());
+  c_.check_digest(id_, slot, state);
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::undecodable(Slot slot, const Value&, const std::string& why) {
+  // Only well-formed requests are ever submitted in the simulator.
+  QUORUM_INVARIANT("CommittedCommandDecodes", false,
+                   "replica " + id_.to_string() + " applied a command that does not decode at slot " +
+                       slot.to_string() + ": " + why);
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::dropped(Value command) {
+  auto req = smr::decode_request(command);
+  ReplicaSlot& s = c_.slot(id_);
+  if (req.ok() && s.waiting.erase({req.value().client_id, req.value().request_no}) == 1 && c_.on_dropped_) {
+    c_.on_dropped_(id_, req.value());
+  }
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::became_leader() {
+  ++c_.leader_changes_;
+  c_.record("leader " + id_.to_string() + " " + P::kEpoch + " " + P::epoch(c_.slot(id_).host->core()));
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::stepped_down() {
+  c_.record("step-down " + id_.to_string());
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::snapshot_taken(Slot index, std::size_t bytes) {
+  ++c_.snapshots_taken_;
+  c_.record("replica " + id_.to_string() + " snapshot at slot " + index.to_string() + " (" + std::to_string(bytes) +
+            " bytes)");
+}
+
+template <class P>
+void LogCluster<P>::SlotObserver::snapshot_installed(Slot index, std::size_t bytes) {
+  c_.check_digest(id_, index, c_.slot(id_).host->state());
+  ++c_.snapshots_installed_;
+  c_.record("replica " + id_.to_string() + " installed a snapshot at slot " + index.to_string() + " (" +
+            std::to_string(bytes) + " bytes)");
+}
+
+// ---------------------------------------------------------------- time
 
 template <class P>
 void LogCluster<P>::tick() {
@@ -255,19 +234,16 @@ void LogCluster<P>::tick() {
   while (auto e = network_.next_due(now_)) {
     NodeId to = e->to;
     ReplicaSlot& s = slot(to);
-    if (!s.replica) continue;
+    if (!s.host) continue;
     ++delivered_;
     record("deliver " + describe(*e));
-    s.replica->step(*e);
-    drain(to);
+    s.host->step(*e);
   }
   for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
-    NodeId id{i};
-    ReplicaSlot& s = slot(id);
-    if (!s.replica) continue;
-    if (std::uint64_t seq = s.storage->tick(now_); seq != 0) s.replica->on_durable(seq);
-    s.replica->tick();
-    drain(id);
+    ReplicaSlot& s = slot(NodeId{i});
+    if (!s.host) continue;
+    if (std::uint64_t seq = s.storage->tick(now_); seq != 0) s.host->on_durable(seq);
+    s.host->tick();
   }
 }
 
@@ -275,3 +251,8 @@ template class LogCluster<multipaxos::Protocol>;
 template class LogCluster<vsr::Protocol>;
 
 }  // namespace quorum::sim
+
+namespace quorum::host {
+template class ReplicaHost<multipaxos::Protocol, sim::SimStorage>;
+template class ReplicaHost<vsr::Protocol, sim::SimStorage>;
+}  // namespace quorum::host

@@ -1,11 +1,12 @@
-// A simulated replicated-log cluster: the real cores of one log protocol
-// (multipaxos::Replica or vsr::Replica, through its Protocol traits) over the
-// simulated Network, each with its own replicated KV store (smr::Executor)
-// and durable storage (sim/sim_storage.h: the real write-ahead log and
-// snapshot files on a simulated disk that loses or tears unsynced writes in a
-// crash). A restart recovers through the real recovery code: the newest
-// snapshot restores the KV store, the log replays the acceptor state, and the
-// rest of the log is learned again from peers.
+// A simulated replicated-log cluster: each replica is the same host the real
+// server runs (host/replica_host.h: the core of one log protocol, its KV
+// store, recovery, snapshots, compaction and log truncation), over the
+// simulated Network, with durable storage on a simulated disk
+// (sim/sim_storage.h: the real write-ahead log and snapshot files on a disk
+// that loses or tears unsynced writes in a crash). A restart recovers
+// through the real recovery code: the newest snapshot restores the KV store,
+// the log replays the core's durable state, and the rest is learned again
+// from peers.
 //
 // Snapshots: after `snapshot_every_slots` applied slots (or
 // `snapshot_every_bytes` bytes of commands) a replica writes a snapshot and
@@ -30,7 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "core/log_output.h"
+#include "core/log/output.h"
+#include "host/replica_host.h"
 #include "multipaxos/protocol.h"
 #include "vsr/protocol.h"
 #include "sim/network.h"
@@ -47,8 +49,8 @@ struct LogClusterOptions {
   SimStorageOptions storage;
   std::uint64_t snapshot_every_slots = 0;  // 0: never by slot count
   std::uint64_t snapshot_every_bytes = 0;  // 0: never by size
-  multipaxos::Timing timing;
-  multipaxos::Limits limits;
+  log::Timing timing;
+  log::Limits limits;
   typename P::Bugs bugs;
 };
 
@@ -61,6 +63,7 @@ class LogCluster {
   using DroppedFn = std::function<void(NodeId, const smr::ClientRequest&)>;
 
   using Replica = typename P::Replica;
+  using Host = host::ReplicaHost<P, SimStorage>;
   using Options = LogClusterOptions<P>;
 
   LogCluster(const Options& options, std::uint64_t seed, Trace* trace);
@@ -68,7 +71,7 @@ class LogCluster {
   void set_on_reply(ReplyFn f) { on_reply_ = std::move(f); }
   void set_on_dropped(DroppedFn f) { on_dropped_ = std::move(f); }
 
-  SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
+  log::SubmitResult submit(NodeId replica, const smr::ClientRequest& request);
   void crash(NodeId id);
   // A replica whose disk fails the recovery checks stays down for good.
   void restart(NodeId id);
@@ -78,10 +81,12 @@ class LogCluster {
 
   std::uint64_t now() const { return now_; }
   std::uint32_t size() const { return options_.replicas; }
-  bool is_up(NodeId id) const { return slot(id).replica != nullptr; }
+  bool is_up(NodeId id) const { return slot(id).host != nullptr; }
   bool has_failed(NodeId id) const { return slot(id).failed; }
-  const Replica* replica(NodeId id) const { return slot(id).replica.get(); }
-  const smr::Executor* executor(NodeId id) const { return slot(id).executor.get(); }
+  const Replica* replica(NodeId id) const;
+  const smr::Executor* executor(NodeId id) const;
+  const Host* host(NodeId id) const { return slot(id).host.get(); }
+  const SimStorage& storage(NodeId id) const { return *slot(id).storage; }
   Network& network() { return network_; }
   const Network& network() const { return network_; }
   std::uint64_t lost_writes() const;
@@ -99,24 +104,36 @@ class LogCluster {
   bool converged() const;
 
  private:
+  // What one replica's host tells the cluster.
+  class SlotObserver final : public host::Observer {
+   public:
+    SlotObserver(LogCluster& c, NodeId id) : c_(c), id_(id) {}
+    void send(Envelope message) override;
+    void fatal(const std::string& why) override;
+    void applied(Slot slot, const smr::ClientRequest& request, const smr::Reply& reply) override;
+    void slot_applied(Slot slot, const log::Batch& batch, const smr::Executor& state) override;
+    void undecodable(Slot slot, const Value& command, const std::string& why) override;
+    void dropped(Value command) override;
+    void became_leader() override;
+    void stepped_down() override;
+    void snapshot_taken(Slot index, std::size_t bytes) override;
+    void snapshot_installed(Slot index, std::size_t bytes) override;
+
+   private:
+    LogCluster& c_;
+    NodeId id_;
+  };
   struct ReplicaSlot {
-    std::unique_ptr<Replica> replica;
     std::unique_ptr<SimStorage> storage;  // survives crashes
+    std::unique_ptr<SlotObserver> observer;
+    std::unique_ptr<Host> host;           // null while down
     bool failed = false;                  // its disk failed recovery: never restarts
-    std::unique_ptr<smr::Executor> executor;
-    std::uint64_t applied_slots = 0;
-    std::uint64_t snapshot_slot = 0;      // slot of its newest snapshot
-    std::uint64_t bytes_since_snapshot = 0;
     // (client, request) submitted here and not answered yet
     std::set<std::pair<std::uint64_t, std::uint64_t>> waiting;
   };
   ReplicaSlot& slot(NodeId id);
   const ReplicaSlot& slot(NodeId id) const;
-  void drain(NodeId id);
-  void apply(NodeId id, ReplicaSlot& s, const multipaxos::SlotValue& entry);
-  void install(NodeId id, ReplicaSlot& s, const SnapshotInstall& snap);
-  void maybe_snapshot(NodeId id, ReplicaSlot& s);
-  void check_digest(NodeId id, const ReplicaSlot& s);
+  void check_digest(NodeId id, Slot applied, const smr::Executor& state);
   void record(const std::string& text) { trace_->event(now_, text); }
 
   Options options_;
@@ -135,7 +152,7 @@ class LogCluster {
   DroppedFn on_dropped_;
 
   // slot s at index s - 1: the value first applied there (empty: not yet)
-  std::vector<std::optional<multipaxos::Batch>> chosen_;
+  std::vector<std::optional<log::Batch>> chosen_;
   std::vector<std::uint64_t> digest_after_;  // digest after the n-th applied slot
 };
 

@@ -76,7 +76,7 @@ class Port final : public ClientPort {
  public:
   explicit Port(LogCluster<P>& c) : c_(c) {}
   std::uint32_t replicas() const override { return c_.size(); }
-  SubmitResult submit(NodeId replica, const smr::ClientRequest& request) override {
+  log::SubmitResult submit(NodeId replica, const smr::ClientRequest& request) override {
     return c_.submit(replica, request);
   }
 

@@ -20,7 +20,7 @@ template <class Bugs>
 struct LogSimOptions {
   Bugs bugs;
   std::uint32_t max_batch_commands = 64;
-  std::uint32_t window_slots = 0;  // 0: multipaxos::Limits default
+  std::uint32_t window_slots = 0;  // 0: log::Limits default
   std::uint32_t clients = 0;       // 0: the seed decides (2..8)
   bool no_faults = false;          // a healthy cluster (for measuring message cost)
   bool keep_trace = false;

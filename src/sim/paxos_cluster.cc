@@ -74,21 +74,20 @@ bool PaxosCluster::corrupt_disk(NodeId id) {
 void PaxosCluster::restart(NodeId id) {
   NodeSlot& s = slot(id);
   if (s.node || s.failed) return;
-  auto opened = s.storage->open();
+  // Each record is the whole state: the last one is what the node had.
+  std::optional<paxos::HardState> recovered;
+  auto opened = s.storage->open([&](storage::Lsn, std::uint8_t type, std::string_view payload) {
+    QUORUM_INVARIANT("RecordType", type == static_cast<std::uint8_t>(RecordType::kPaxosHardState),
+                     "a record of another protocol in the log");
+    auto hs = decode_paxos_record(payload);
+    QUORUM_INVARIANT("RecordDecodes", hs.ok(), hs.ok() ? "" : hs.error());
+    recovered = hs.value();
+  });
   if (!opened.ok()) {
     s.failed = true;
     ++corruptions_detected_;
     record("start " + id.to_string() + " refused: " + opened.error().to_string());
     return;
-  }
-  // Each record is the whole state: the last one is what the node had.
-  std::optional<paxos::HardState> recovered;
-  for (const storage::WalRecord& r : opened.value().records) {
-    QUORUM_INVARIANT("RecordType", r.type == static_cast<std::uint8_t>(RecordType::kPaxosHardState),
-                     "a record of another protocol in the log");
-    auto hs = decode_paxos_record(r.payload);
-    QUORUM_INVARIANT("RecordDecodes", hs.ok(), hs.ok() ? "" : hs.error());
-    recovered = hs.value();
   }
   s.durable = recovered;
   s.node = std::make_unique<paxos::Node>(config_for(id), recovered);
@@ -107,11 +106,9 @@ void PaxosCluster::drain(NodeId id) {
   if (!s.node) return;
   paxos::Output out = s.node->take_output();
   for (paxos::Write& w : out.writes) {
-    // The newest record supersedes the rest: once it is durable, everything
-    // before it may go.
-    storage::Lsn lsn = s.storage->append(RecordType::kPaxosHardState, encode_record(w.state), w.seq);
-    s.storage->truncate_when_durable(lsn, lsn);
-    s.unacked.push_back(std::move(w));
+    auto lsn = s.storage->append(static_cast<std::uint8_t>(RecordType::kPaxosHardState), encode_record(w.state),
+                                 w.seq);
+    s.unacked.push_back(Unacked{std::move(w), lsn.value()});
   }
   for (Envelope& e : out.messages) {
     if (const auto* a = std::get_if<paxos::Accepted>(&e.payload)) check_accepted(e.from, *a);
@@ -165,10 +162,15 @@ void PaxosCluster::tick() {
     NodeSlot& s = slot(id);
     if (!s.node) continue;
     if (std::uint64_t seq = s.storage->tick(now_); seq != 0) {
-      while (!s.unacked.empty() && s.unacked.front().seq <= seq) {
-        s.durable = std::move(s.unacked.front().state);
+      std::optional<storage::Lsn> newest;
+      while (!s.unacked.empty() && s.unacked.front().write.seq <= seq) {
+        s.durable = std::move(s.unacked.front().write.state);
+        newest = s.unacked.front().lsn;
         s.unacked.pop_front();
       }
+      // The newest record supersedes the rest: once the last one written is
+      // durable, everything before it may go.
+      if (newest && s.unacked.empty()) (void)s.storage->truncate_before(*newest);
       s.node->on_durable(seq);
     }
     {

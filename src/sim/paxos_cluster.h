@@ -69,11 +69,15 @@ class PaxosCluster {
   std::uint64_t proposal_ballots() const { return proposal_ballots_.size(); }
 
  private:
+  struct Unacked {
+    paxos::Write write;
+    storage::Lsn lsn;
+  };
   struct NodeSlot {
     std::unique_ptr<paxos::Node> node;
     std::unique_ptr<SimStorage> storage;  // survives crashes
     bool failed = false;                  // its disk failed recovery
-    std::deque<paxos::Write> unacked;     // written, not yet durable
+    std::deque<Unacked> unacked;          // written, not yet durable
     std::optional<paxos::HardState> durable;
   };
   NodeSlot& slot(NodeId id);

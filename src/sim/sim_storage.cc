@@ -21,15 +21,15 @@ SimStorage::SimStorage(SimStorageOptions options, std::uint64_t seed)
         return d;
       }()) {}
 
-storage::StorageResult<SimStorage::Opened> SimStorage::open() {
-  auto opened = recover();
+storage::StorageResult<host::StoreOpened> SimStorage::open(const storage::Wal::ReplayFn& replay) {
+  auto opened = recover(replay);
   QUORUM_INVARIANT("UndetectedCorruption",
                    opened.ok() || opened.error().kind == storage::ErrorKind::kCorruption,
                    "recovery failed without reporting corruption: " + opened.error().to_string());
   return opened;
 }
 
-storage::StorageResult<SimStorage::Opened> SimStorage::recover() {
+storage::StorageResult<host::StoreOpened> SimStorage::recover(const storage::Wal::ReplayFn& replay) {
   QUORUM_ASSERT(!wal_, "storage opened twice");
   storage::SnapshotStore snapshots(disk_);
   auto loaded = snapshots.load_latest();
@@ -37,31 +37,35 @@ storage::StorageResult<SimStorage::Opened> SimStorage::recover() {
   if (!loaded.value().corrupted.empty()) {
     return storage::make_error(storage::ErrorKind::kCorruption, loaded.value().corrupted.front());
   }
-  auto opened = storage::Wal::open(disk_, options_.wal);
+  host::StoreOpened o;
+  auto opened = storage::Wal::open(disk_, options_.wal, replay, &o.log);
   if (!opened.ok()) return opened.error();
-  storage::Wal::Opened w = std::move(opened).value();
-  storage::LoadedSnapshot snap = std::move(loaded).value();
-  Opened o{std::move(w.records), std::move(snap.snapshot), std::move(w.info)};
-  wal_.emplace(std::move(w.wal));
+  o.snapshot = std::move(loaded.value().snapshot);
+  o.snapshot_file = std::move(loaded.value().file);
+  wal_.emplace(std::move(opened).value());
   return o;
 }
 
-storage::Lsn SimStorage::append(RecordType type, std::string_view payload, std::uint64_t seq) {
+storage::StorageResult<storage::Lsn> SimStorage::append(std::uint8_t type, std::string payload, std::uint64_t seq) {
   QUORUM_ASSERT(wal_.has_value(), "append to a closed log");
-  auto lsn = wal_->append(static_cast<std::uint8_t>(type), payload);
+  auto lsn = wal_->append(type, payload);
   QUORUM_ASSERT(lsn.ok(), "the simulated log refused a record: " + lsn.error().to_string());
   acks_.push_back(PendingAck{lsn.value(), seq});
   return lsn.value();
 }
 
-void SimStorage::truncate_when_durable(storage::Lsn first, storage::Lsn when_durable) {
-  truncate_ = {first, when_durable};
+storage::Status SimStorage::truncate_before(storage::Lsn lsn) {
+  QUORUM_ASSERT(wal_.has_value(), "truncating a closed log");
+  auto st = wal_->truncate_prefix(lsn);
+  QUORUM_ASSERT(st.ok(), "simulated log truncation failed");
+  return st;
 }
 
-void SimStorage::write_snapshot(const storage::Snapshot& snapshot) {
+storage::Status SimStorage::write_snapshot(const storage::Snapshot& snapshot) {
   storage::SnapshotStore snapshots(disk_);
   auto st = snapshots.write(snapshot);
   QUORUM_ASSERT(st.ok(), "the simulated disk refused a snapshot: " + (st.ok() ? "" : st.error().to_string()));
+  return st;
 }
 
 std::uint64_t SimStorage::tick(std::uint64_t now) {
@@ -86,11 +90,6 @@ void SimStorage::finish_sync() {
     acked_seq_ = acks_.front().seq;
     acks_.pop_front();
   }
-  if (truncate_ && truncate_->second <= durable) {
-    auto t = wal_->truncate_prefix(truncate_->first);
-    QUORUM_ASSERT(t.ok(), "simulated log truncation failed");
-    truncate_.reset();
-  }
 }
 
 void SimStorage::crash() {
@@ -99,7 +98,6 @@ void SimStorage::crash() {
   wal_.reset();
   acks_.clear();
   sync_due_.reset();
-  truncate_.reset();
   acked_seq_ = 0;
   disk_.crash();
 }

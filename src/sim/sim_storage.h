@@ -1,8 +1,9 @@
-// SimStorage: the durable storage of one simulated replica. A SimDisk plays
-// the physical disk (it outlives crashes); while the replica is up, the real
-// write-ahead log (storage/wal.h) and snapshot files (storage/snapshot_file.h)
-// run on it, and a restart recovers through the real Wal::open and
-// SnapshotStore::load_latest. Nothing about recovery is simulated.
+// SimStorage: the durable storage of one simulated replica, a store for the
+// replica host (host/store.h). A SimDisk plays the physical disk (it outlives
+// crashes); while the replica is up, the real write-ahead log (storage/wal.h)
+// and snapshot files (storage/snapshot_file.h) run on it, and a restart
+// recovers through the real Wal::open and SnapshotStore::load_latest. Nothing
+// about recovery is simulated.
 //
 // Writes follow the group-commit cycle of the real runtime: records a core
 // emits are appended to the log; when no sync is in flight, one starts:
@@ -26,7 +27,7 @@
 #include <vector>
 
 #include "core/prng.h"
-#include "core/record_codec.h"
+#include "host/store.h"
 #include "storage/sim_disk.h"
 #include "storage/snapshot_file.h"
 #include "storage/wal.h"
@@ -47,29 +48,25 @@ SimStorageOptions draw_storage_options(Prng& prng, std::uint32_t max_sync_latenc
 
 class SimStorage {
  public:
-  struct Opened {
-    std::vector<storage::WalRecord> records;
-    std::optional<storage::Snapshot> snapshot;
-    storage::WalRecoveryInfo info;
-  };
-
   SimStorage(SimStorageOptions options, std::uint64_t seed);
 
-  // Recovers the log and the newest snapshot. An error means the replica
-  // cannot start; on a simulated disk the only acceptable reason is detected
-  // corruption naming the file and offset (anything else fails the
+  // ---- the store (host/store.h) ----
+  // Recovers the newest snapshot and replays the log. An error means the
+  // replica cannot start; on a simulated disk the only acceptable reason is
+  // detected corruption naming the file and offset (anything else fails the
   // UndetectedCorruption invariant). A newer snapshot file that fails its
   // checksum is corruption too: falling back to an older one would silently
   // forget slots the log has already dropped.
-  storage::StorageResult<Opened> open();
-  bool is_open() const { return wal_.has_value(); }
-
+  storage::StorageResult<host::StoreOpened> open(const storage::Wal::ReplayFn& replay);
   // Buffers a record; `seq` is the core's write number it carries.
-  storage::Lsn append(RecordType type, std::string_view payload, std::uint64_t seq);
-  // Drops every record before `first` once the record `when_durable` is.
-  void truncate_when_durable(storage::Lsn first, storage::Lsn when_durable);
+  storage::StorageResult<storage::Lsn> append(std::uint8_t type, std::string payload, std::uint64_t seq);
+  // Drops the log's records before `lsn` (whole segments, as the real log).
+  storage::Status truncate_before(storage::Lsn lsn);
   // Writes a snapshot file (synchronously durable).
-  void write_snapshot(const storage::Snapshot& snapshot);
+  storage::Status write_snapshot(const storage::Snapshot& snapshot);
+
+  // ---- the simulated machine ----
+  bool is_open() const { return wal_.has_value(); }
   // Advances the I/O cycle to `now`; returns the highest core write number
   // that became durable (0 if none did).
   std::uint64_t tick(std::uint64_t now);
@@ -84,7 +81,7 @@ class SimStorage {
   std::uint64_t log_records() const;  // records in the log now (after truncation)
 
  private:
-  storage::StorageResult<Opened> recover();
+  storage::StorageResult<host::StoreOpened> recover(const storage::Wal::ReplayFn& replay);
   struct PendingAck {
     storage::Lsn lsn;
     std::uint64_t seq;
@@ -97,7 +94,6 @@ class SimStorage {
   std::optional<storage::Wal> wal_;
   std::deque<PendingAck> acks_;  // appended, not yet durable, in LSN order
   std::optional<std::uint64_t> sync_due_;  // a sync in flight completes then
-  std::optional<std::pair<storage::Lsn, storage::Lsn>> truncate_;  // (first, when durable)
   storage::Lsn durable_at_close_;
   std::uint64_t lost_records_ = 0;
   std::uint64_t acked_seq_ = 0;

@@ -134,6 +134,14 @@ Executor::Executor(std::unique_ptr<StateMachine> state_machine, std::size_t max_
   QUORUM_ASSERT(sm_ != nullptr, "an executor needs a state machine");
 }
 
+Executor::Executor(const Executor& other)
+    : sm_(other.sm_->clone()), table_(other.table_), stats_(other.stats_) {}
+
+Executor& Executor::operator=(const Executor& other) {
+  if (this != &other) *this = Executor(other);
+  return *this;
+}
+
 Reply Executor::execute(const ClientRequest& request, std::uint64_t log_index) {
   if (request.client_id == kNoSession) {
     ++stats_.applied;

@@ -121,6 +121,11 @@ struct ExecutorStats {
 class Executor {
  public:
   explicit Executor(std::unique_ptr<StateMachine> state_machine, std::size_t max_clients = kDefaultMaxClients);
+  // Copies the state machine too (StateMachine::clone).
+  Executor(const Executor& other);
+  Executor& operator=(const Executor& other);
+  Executor(Executor&&) noexcept = default;
+  Executor& operator=(Executor&&) noexcept = default;
 
   // Executes one committed request found at `log_index` (a slot or op number;
   // every request of one batch shares it). Indexes of session requests must

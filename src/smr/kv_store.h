@@ -54,6 +54,7 @@ class KvStore final : public StateMachine {
   Reply apply(const Command& command) override;
   std::string snapshot() const override;
   RestoreResult restore(std::string_view snapshot) override;
+  std::unique_ptr<StateMachine> clone() const override { return std::make_unique<KvStore>(*this); }
   std::uint64_t digest() const override;
 
   // Read access for tests and tools.

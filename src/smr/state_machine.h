@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -36,6 +37,10 @@ class StateMachine {
   // Replaces the whole state with a snapshot. On any error (corruption,
   // truncation, unknown version) the state is left unchanged.
   virtual RestoreResult restore(std::string_view snapshot) = 0;
+
+  // An independent copy of the whole state (the model checker copies
+  // replicas along with their state machines).
+  virtual std::unique_ptr<StateMachine> clone() const = 0;
 
   // A deterministic 64-bit hash of the whole state: equal states have equal
   // digests on every platform, so the simulator can compare replicas cheaply.

@@ -6,7 +6,11 @@
 namespace quorum::storage {
 
 GroupCommitter::GroupCommitter(Wal wal, GroupCommitOptions options)
-    : wal_(std::move(wal)), options_(options), durable_lsn_(wal_.durable_lsn().value()) {
+    : wal_(std::move(wal)),
+      options_(options),
+      max_record_bytes_(wal_.options().max_record_bytes),
+      next_lsn_(wal_.last_lsn().value() + 1),
+      durable_lsn_(wal_.durable_lsn().value()) {
   stats_.wal = wal_.stats();
   thread_ = std::thread([this] { run(); });
 }
@@ -42,18 +46,30 @@ void GroupCommitter::complete(Item& item, const StorageResult<Lsn>& result) {
 }
 
 GroupCommitter::Ticket GroupCommitter::submit(std::uint8_t type, std::string payload) {
-  Item item{type, std::move(payload), std::promise<StorageResult<Lsn>>()};
+  Item item{Lsn{}, type, std::move(payload), std::promise<StorageResult<Lsn>>()};
   Ticket ticket = std::get<0>(item.done).get_future();
   enqueue(std::move(item));
   return ticket;
 }
 
 void GroupCommitter::submit(std::uint8_t type, std::string payload, Callback done) {
-  enqueue(Item{type, std::move(payload), std::move(done)});
+  (void)enqueue(Item{Lsn{}, type, std::move(payload), std::move(done)});
 }
 
-void GroupCommitter::enqueue(Item item) {
+StorageResult<Lsn> GroupCommitter::append(std::uint8_t type, std::string payload, Callback done) {
+  return enqueue(Item{Lsn{}, type, std::move(payload), std::move(done)});
+}
+
+StorageResult<Lsn> GroupCommitter::enqueue(Item item) {
   const std::size_t bytes = item.payload.size();
+  if (bytes > max_record_bytes_) {
+    // Refused here rather than by the log, so that it takes no LSN.
+    auto error = make_error(ErrorKind::kInvalidArgument, "record of " + std::to_string(bytes) +
+                                                             " bytes exceeds the log's limit of " +
+                                                             std::to_string(max_record_bytes_));
+    complete(item, error);
+    return error;
+  }
   {
     std::unique_lock<std::mutex> lk(mu_);
     auto has_space = [&] {
@@ -64,23 +80,26 @@ void GroupCommitter::enqueue(Item item) {
       space_.wait(lk, [&] { return stopping_ || has_space(); });
     }
     if (!stopping_ && has_space()) {
+      const Lsn lsn{next_lsn_++};
+      item.lsn = lsn;
       queued_bytes_ += bytes;
       queue_.push_back(std::move(item));
       lk.unlock();
       work_.notify_one();
-      return;
+      return lsn;
     }
   }
   const bool closed = [&] {
     std::lock_guard<std::mutex> lk(mu_);
     return stopping_;
   }();
-  complete(item, closed ? make_error(ErrorKind::kClosed, "group committer stopped")
-                        : make_error(ErrorKind::kFull, "group commit queue full (" +
-                                                           std::to_string(options_.max_queued_records) +
-                                                           " records / " +
-                                                           std::to_string(options_.max_queued_bytes) +
-                                                           " bytes)"));
+  auto error = closed ? make_error(ErrorKind::kClosed, "group committer stopped")
+                      : make_error(ErrorKind::kFull, "group commit queue full (" +
+                                                         std::to_string(options_.max_queued_records) +
+                                                         " records / " + std::to_string(options_.max_queued_bytes) +
+                                                         " bytes)");
+  complete(item, error);
+  return error;
 }
 
 std::future<Status> GroupCommitter::truncate_prefix(Lsn lsn) {
@@ -128,7 +147,13 @@ void GroupCommitter::run() {
     if (group.empty()) continue;
 
     results.clear();
-    for (auto& item : group) results.push_back(wal_.append(item.type, item.payload));
+    for (auto& item : group) {
+      results.push_back(wal_.append(item.type, item.payload));
+      // Only a failed log (every later append fails too) may break the LSNs
+      // promised at submit.
+      QUORUM_ASSERT(!results.back().ok() || results.back().value() == item.lsn,
+                    "the log gave a record another LSN than the one promised");
+    }
     const Status synced = wal_.sync();
     std::uint64_t ok = 0;
     for (std::size_t i = 0; i < group.size(); ++i) {

@@ -6,7 +6,10 @@
 // sync cost is shared by everyone waiting.
 //
 // Order: records get LSNs in the order their submit() calls took the queue
-// lock, so the tickets of one producer complete with increasing LSNs.
+// lock, so the tickets of one producer complete with increasing LSNs. The LSN
+// is decided at submit (append() returns it), so a caller can name a record
+// to truncate before it is written. A record the log would refuse (larger
+// than its max_record_bytes) is refused at submit, so it takes no LSN.
 // A ticket completes only after its record is durable; if the sync of its
 // group fails, every ticket of the group completes with that error and the
 // Wal is failed from then on (every later ticket fails with kFailed).
@@ -73,8 +76,12 @@ class GroupCommitter {
   // Queues a record; the ticket completes once it is durable.
   Ticket submit(std::uint8_t type, std::string payload);
   // Same, completing through `done` (on the committer thread). If the record
-  // is refused at once (kFull, kClosed), `done` runs on the caller's thread.
+  // is refused at once (kFull, kClosed, kInvalidArgument), `done` runs on the
+  // caller's thread.
   void submit(std::uint8_t type, std::string payload, Callback done);
+  // As submit(type, payload, done), and returns the LSN the record will have
+  // (or why it was refused, after `done` ran with the same error).
+  StorageResult<Lsn> append(std::uint8_t type, std::string payload, Callback done);
   // Wal::truncate_prefix on the committer thread, between groups.
   std::future<Status> truncate_prefix(Lsn lsn);
 
@@ -89,6 +96,7 @@ class GroupCommitter {
 
  private:
   struct Item {
+    Lsn lsn;  // decided at enqueue
     std::uint8_t type = 0;
     std::string payload;
     std::variant<std::promise<StorageResult<Lsn>>, Callback> done;
@@ -98,17 +106,19 @@ class GroupCommitter {
     std::promise<Status> done;
   };
 
-  void enqueue(Item item);
+  StorageResult<Lsn> enqueue(Item item);
   void run();
   static void complete(Item& item, const StorageResult<Lsn>& result);
 
   Wal wal_;
   const GroupCommitOptions options_;
+  const std::size_t max_record_bytes_;  // the log's, read without touching it
   mutable std::mutex mu_;
   std::condition_variable work_;   // the thread waits for work
   std::condition_variable space_;  // producers wait for queue space
   std::deque<Item> queue_;
   std::size_t queued_bytes_ = 0;
+  std::uint64_t next_lsn_;         // the LSN of the next record queued
   std::vector<Truncation> truncations_;
   bool stopping_ = false;
   GroupCommitStats stats_;         // guarded by mu_

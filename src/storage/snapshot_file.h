@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/limits.h"
 #include "storage/disk.h"
 
 namespace quorum::storage {
@@ -48,7 +49,9 @@ inline constexpr std::size_t kSnapshotHeaderBytes = 32;
 inline constexpr std::size_t kSnapshotTrailerBytes = 4;
 inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
 inline constexpr std::size_t kMaxSnapshotMetadataBytes = 1 << 20;
-inline constexpr std::uint64_t kMaxSnapshotBytes = 4ULL << 30;
+// The one snapshot size limit (core/limits.h): what a replica writes, reads
+// back and receives from a peer.
+using limits::kMaxSnapshotBytes;
 inline constexpr std::size_t kDefaultSnapshotsKept = 2;
 
 struct Snapshot {

@@ -11,12 +11,11 @@
 
 #include "core/ids.h"
 #include "core/quorum.h"
-#include "multipaxos/config.h"
+#include "core/log/config.h"
 
 namespace quorum::vsr {
 
-// The same knobs as Multi-Paxos, so a harness (and an operator) tunes both
-// logs alike. How VSR reads them:
+// The shared log knobs (core/log/config.h). How VSR reads them:
 //   heartbeat_ticks            a primary with nothing to prepare sends Commit
 //   election_timeout_*_ticks   a backup that hears nothing from its primary
 //                              for a random time in [min, max] starts a view
@@ -28,10 +27,10 @@ namespace quorum::vsr {
 // Limits: window_slots/window_bytes bound ops prepared but not committed;
 // max_batch_* bound one op; max_message_bytes/max_entries_per_message bound
 // Prepare, StartView, NewState and DoViewChange; max_pending_* bound the
-// primary's queue; snapshot_* as in Multi-Paxos. max_promise_bytes and
-// propose_on_submit as named.
-using Timing = multipaxos::Timing;
-using Limits = multipaxos::Limits;
+// primary's queue; snapshot_chunk_bytes as in Multi-Paxos; propose_on_submit as named;
+// max_promise_bytes unused.
+using log::Limits;
+using log::Timing;
 
 // Deliberately broken variants (quorum sim --protocol vsr --break NAME).
 struct Bugs {

@@ -37,4 +37,17 @@ void DurableState::apply(const Record& r) {
   commit = std::max(commit, compacted);
 }
 
+void DurableState::digest(StateDigest& d) const {
+  d.add(view.value());
+  d.add(log_view.value());
+  for (const auto& [op, batch] : log) {
+    d.add(op.value());
+    for (const Value& c : batch.commands) d.add(c);
+    d.separator();
+  }
+  d.add(compacted.value());
+  d.add(commit.value());
+  d.add(static_cast<std::uint64_t>(any));
+}
+
 }  // namespace quorum::vsr

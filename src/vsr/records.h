@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/records.h"
+#include "core/state_digest.h"
 
 namespace quorum::vsr {
 
@@ -24,6 +25,8 @@ struct DurableState {
   bool any = false;           // a record was replayed: this is a restart
 
   void apply(const Record& r);
+  // What decides a restart (the model checker's fingerprint of a disk).
+  void digest(StateDigest& d) const;
 };
 
 }  // namespace quorum::vsr

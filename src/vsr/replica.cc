@@ -68,9 +68,10 @@ NodeId Replica::primary_of(View v) const {
   return NodeId{static_cast<std::uint32_t>(v.value() % n_) + 1};
 }
 
-const char* Replica::role_name() const {
-  if (status_ == Status::kViewChange) return "candidate";
-  return is_leader() ? "leader" : "follower";
+log::Role Replica::role() const {
+  if (status_ == Status::kViewChange) return log::Role::kCandidate;
+  if (is_leader()) return log::Role::kLeader;
+  return transferring_ ? log::Role::kCatchingUp : log::Role::kFollower;
 }
 
 NodeId Replica::leader_hint() const { return status_ == Status::kNormal ? primary_of(view_) : kNoNode; }
@@ -99,6 +100,7 @@ void Replica::send_when_durable(NodeId to, Payload p) {
 }
 
 void Replica::on_durable(std::uint64_t seq) {
+  const InvariantGuard guard([this] { check_invariants(); });
   gate_.acknowledge(seq, out_.messages);
   while (!log_writes_.empty() && log_writes_.front().first <= seq) {
     durable_op_ = log_writes_.front().second;
@@ -106,11 +108,12 @@ void Replica::on_durable(std::uint64_t seq) {
   }
   if (is_leader()) {
     advance_commit();
-    propose();
+    propose_ops();
   }
 }
 
 Output Replica::take_output() {
+  const InvariantGuard guard([this] { check_invariants(); });
   Output o = std::move(out_);
   out_ = Output{};
   return o;
@@ -124,6 +127,7 @@ std::uint32_t Replica::random_view_timeout() {
 void Replica::reset_timer() { timer_ticks_left_ = random_view_timeout(); }
 
 void Replica::step(const Envelope& m) {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (m.from == config_.self || !config_.quorums.members().contains(m.from)) return;
   std::visit(Overloaded{
                  [&](const Prepare& p) { on_prepare(m.from, p); },
@@ -134,17 +138,17 @@ void Replica::step(const Envelope& m) {
                  [&](const StartView& s) { on_start_view(m.from, s); },
                  [&](const GetState& g) { on_get_state(m.from, g); },
                  [&](const NewState& s) { on_new_state(m.from, s); },
-                 [&](const multipaxos::SnapshotRequest& r) { on_snapshot_request(m.from, r); },
-                 [&](const multipaxos::SnapshotChunk& c) { on_snapshot_chunk(m.from, c); },
-                 [&](const auto&) {},  // other protocols' messages
+                 [&](const log::SnapshotRequest& r) { on_snapshot_request(m.from, r); },
+                 [&](const log::SnapshotChunk& c) { on_snapshot_chunk(m.from, c); },
+                 IgnoredMessages<PaxosMessages, MultiPaxosMessages, RuntimeMessages>{},
              },
              m.payload);
-  check_invariants();
 }
 
 void Replica::tick() {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (is_leader()) {
-    if (heartbeat_ticks_left_ == 0 || --heartbeat_ticks_left_ == 0) expire_heartbeat_timer();
+    if (heartbeat_ticks_left_ == 0 || --heartbeat_ticks_left_ == 0) send_heartbeat();
     if (retry_ticks_left_ == 0 || --retry_ticks_left_ == 0) {
       retry_ticks_left_ = config_.timing.accept_retry_ticks;
       // Resend only to backups that acknowledged nothing new since the last
@@ -163,12 +167,12 @@ void Replica::tick() {
     incoming_.reset();  // a snapshot transfer that stalled starts over
     request_state();
   }
-  check_invariants();
 }
 
 // ---------------------------------------------------------------- normal operation
 
 SubmitResult Replica::submit(Value command) {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (!is_leader()) return {SubmitStatus::kNotLeader, leader_hint()};
   if (in_progress_.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
   if (pending_.size() >= config_.limits.max_pending_commands ||
@@ -178,11 +182,16 @@ SubmitResult Replica::submit(Value command) {
   pending_bytes_ += command.size();
   in_progress_.insert(command);
   pending_.push_back(std::move(command));
-  if (config_.limits.propose_on_submit) propose();
+  if (config_.limits.propose_on_submit) propose_ops();
   return {SubmitStatus::kAccepted, config_.self};
 }
 
 void Replica::propose() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  propose_ops();
+}
+
+void Replica::propose_ops() {
   if (!is_leader() || pending_.empty() || gate_.durable() < boot_seq_) return;
   std::size_t inflight = 0;
   for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) inflight += wire_bytes(it->second);
@@ -212,12 +221,28 @@ void Replica::propose() {
 }
 
 void Replica::announce_commit() {
+  const InvariantGuard guard([this] { check_invariants(); });
   if (!is_leader() || commit_ <= announced_commit_) return;
   announced_commit_ = commit_;
   broadcast(Commit{view_, commit_});
 }
 
+void Replica::expire_view_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  start_view_change(View{view_.value() + 1});
+}
+
+void Replica::expire_transfer_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  request_state();
+}
+
 void Replica::expire_heartbeat_timer() {
+  const InvariantGuard guard([this] { check_invariants(); });
+  send_heartbeat();
+}
+
+void Replica::send_heartbeat() {
   heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
   if (!is_leader()) return;
   announced_commit_ = commit_;
@@ -341,7 +366,7 @@ void Replica::advance_commit() {
   }
   // The window moved: queued commands may go out now (a harness that calls
   // propose() itself turned propose_on_submit off).
-  if (applied_ > committed_before && is_leader() && config_.limits.propose_on_submit) propose();
+  if (applied_ > committed_before && is_leader() && config_.limits.propose_on_submit) propose_ops();
 }
 
 // ---------------------------------------------------------------- log
@@ -608,6 +633,7 @@ void Replica::on_new_state(NodeId from, const NewState& m) {
 // ---------------------------------------------------------------- checkpoints
 
 void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
+  const InvariantGuard guard([this] { check_invariants(); });
   QUORUM_ASSERT(upto <= applied_, "compacting ops that were not applied");
   QUORUM_ASSERT(upto >= compacted_, "compacting to before the last compaction");
   QUORUM_ASSERT(snapshot != nullptr, "compacting without a snapshot");
@@ -621,24 +647,23 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
                 [&](std::vector<SlotValue> run) {
                   persist(CompactRecord{view_, log_view_, upto, commit_, std::move(run)});
                 });
-  check_invariants();
 }
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
-  auto chunk = snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
+  auto chunk = log::snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
   if (chunk) send_now(to, std::move(*chunk));
 }
 
-void Replica::on_snapshot_request(NodeId from, const multipaxos::SnapshotRequest& m) {
-  if (snapshot_ != nullptr) send_snapshot_chunk(from, serve_offset(m, compacted_));
+void Replica::on_snapshot_request(NodeId from, const log::SnapshotRequest& m) {
+  if (snapshot_ != nullptr) send_snapshot_chunk(from, log::serve_offset(m, compacted_));
 }
 
-void Replica::on_snapshot_chunk(NodeId from, const multipaxos::SnapshotChunk& m) {
+void Replica::on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m) {
   // Wanted only while fetching, and only past what this replica has.
   const bool fetching = transferring_ || (status_ == Status::kViewChange && fetch_from_ != kNoNode);
   if (!fetching || m.index <= commit_) return;
-  switch (incoming_.receive(m, config_.limits.max_snapshot_bytes)) {
+  switch (incoming_.receive(m)) {
     case SnapshotReceiver::Step::kIgnored:
       return;
     case SnapshotReceiver::Step::kComplete:

@@ -30,7 +30,7 @@
 //    restart any one of them, and would lose the cluster to a power cut.
 //  - Checkpoints: once the harness has made a snapshot durable it calls
 //    compact(); the log before it is forgotten and a peer that needs those
-//    ops receives the snapshot (multipaxos::SnapshotChunk) instead.
+//    ops receives the snapshot (log::SnapshotChunk) instead.
 //  - At-most-once execution is the state machine's client table
 //    (smr/client_table.h), which every replica applies in op order.
 #pragma once
@@ -45,20 +45,29 @@
 #include <vector>
 
 #include "core/durability_gate.h"
-#include "core/log_output.h"
+#include "core/invariant_guard.h"
+#include "core/log/output.h"
+#include "core/log/protocol.h"
 #include "core/message.h"
 #include "core/prng.h"
-#include "core/snapshot_transfer.h"
+#include "core/log/snapshot_transfer.h"
 #include "core/state_digest.h"
 #include "vsr/config.h"
 #include "vsr/records.h"
 
 namespace quorum::vsr {
 
-using Output = LogOutput<Write>;
+using log::RecoveredSnapshot;
+using log::SnapshotInstall;
+using log::SnapshotReceiver;
+using log::SubmitResult;
+using log::SubmitStatus;
+using Output = log::Output<Write>;
 
 class Replica {
  public:
+  using Write = vsr::Write;
+
   Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot = {});
 
   void step(const Envelope& m);
@@ -75,11 +84,11 @@ class Replica {
 
   // ---- for the model checker (check/): timers fire when it chooses ----
   // A backup's primary went quiet, or a view change stalled: next view.
-  void expire_view_timer() { start_view_change(View{view_.value() + 1}); }
+  void expire_view_timer();
   // The primary's heartbeat: Commit to every backup, and resends.
   void expire_heartbeat_timer();
   // A replica waiting for state transfer asks again.
-  void expire_transfer_timer() { request_state(); }
+  void expire_transfer_timer();
   bool transferring() const { return transferring_; }
   // The state that decides what this replica does next, without tick
   // counters, jitter or write sequence numbers. Only with no write in flight.
@@ -89,7 +98,8 @@ class Replica {
   NodeId id() const { return config_.self; }
   NodeId primary_of(View v) const;
   bool is_leader() const { return status_ == Status::kNormal && primary_of(view_) == config_.self; }
-  const char* role_name() const;
+  log::Role role() const;
+  const char* role_name() const { return log::role_name(role()); }
   NodeId leader_hint() const;
   View promised() const { return view_; }  // the view (named for the shared harness)
   View view() const { return view_; }
@@ -115,8 +125,8 @@ class Replica {
   void on_start_view(NodeId from, const StartView& m);
   void on_get_state(NodeId from, const GetState& m);
   void on_new_state(NodeId from, const NewState& m);
-  void on_snapshot_request(NodeId from, const multipaxos::SnapshotRequest& m);
-  void on_snapshot_chunk(NodeId from, const multipaxos::SnapshotChunk& m);
+  void on_snapshot_request(NodeId from, const log::SnapshotRequest& m);
+  void on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m);
 
   // A message from the primary of view v, which is therefore normal: true if
   // this replica is (now) normal in v and may take it; otherwise it has
@@ -133,6 +143,8 @@ class Replica {
   void send_snapshot_chunk(NodeId to, std::uint64_t offset);
   void install_snapshot();
   void send_prepares(NodeId to, Slot after);
+  void propose_ops();
+  void send_heartbeat();
   void become_backup_of(View v);
   void drop_pending();
 
@@ -149,6 +161,7 @@ class Replica {
   void send_now(NodeId to, Payload p);
   void broadcast(const Payload& p);  // to every other member
   void send_when_durable(NodeId to, Payload p);
+  // After every public entry point (core/invariant_guard.h).
   void check_invariants() const;
 
   Config config_;

@@ -55,7 +55,7 @@ TEST(MultiPaxosModel, ATakeoverWithoutPhase1OverwritesAChosenValue) {
 TEST(MultiPaxosModel, ApplyingOutOfOrderIsCaught) {
   ExploreReport r = run_break("apply-out-of-order", SearchOrder::kBreadthFirst);
   ASSERT_TRUE(r.violation);
-  EXPECT_EQ(r.violation->property, "InOrder");
+  EXPECT_EQ(r.violation->property, "AppliedInLogOrder");
 }
 
 // Breadth-first needs depth 14 (over a million states) for this one; random

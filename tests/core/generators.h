@@ -151,10 +151,10 @@ struct Arbitrary<quorum::Slot> {
 };
 
 template <>
-struct Arbitrary<quorum::multipaxos::Batch> {
+struct Arbitrary<quorum::log::Batch> {
   // Empty batches (the no-op) come from the length 0 case.
-  static Gen<quorum::multipaxos::Batch> arbitrary() {
-    using M = quorum::multipaxos::Batch;
+  static Gen<quorum::log::Batch> arbitrary() {
+    using M = quorum::log::Batch;
     return gen::build<M>(
         gen::set(&M::commands, quorum::test::small_vector(gen::arbitrary<std::string>())));
   }
@@ -169,9 +169,9 @@ struct Arbitrary<quorum::multipaxos::SlotVote> {
 };
 
 template <>
-struct Arbitrary<quorum::multipaxos::SlotValue> {
-  static Gen<quorum::multipaxos::SlotValue> arbitrary() {
-    using M = quorum::multipaxos::SlotValue;
+struct Arbitrary<quorum::log::SlotValue> {
+  static Gen<quorum::log::SlotValue> arbitrary() {
+    using M = quorum::log::SlotValue;
     return gen::build<M>(gen::set(&M::slot), gen::set(&M::value));
   }
 };
@@ -191,7 +191,7 @@ struct Arbitrary<quorum::multipaxos::Promise> {
     return gen::build<M>(
         gen::set(&M::ballot), gen::set(&M::commit),
         gen::set(&M::chosen,
-                 quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotValue>())),
+                 quorum::test::small_vector(gen::arbitrary<quorum::log::SlotValue>())),
         gen::set(&M::votes,
                  quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotVote>())),
         gen::set(&M::compacted));
@@ -205,7 +205,7 @@ struct Arbitrary<quorum::multipaxos::Accept> {
     return gen::build<M>(
         gen::set(&M::ballot),
         gen::set(&M::entries,
-                 quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotValue>())),
+                 quorum::test::small_vector(gen::arbitrary<quorum::log::SlotValue>())),
         gen::set(&M::commit));
   }
 };
@@ -259,24 +259,24 @@ struct Arbitrary<quorum::multipaxos::CatchUpReply> {
     using M = quorum::multipaxos::CatchUpReply;
     return gen::build<M>(
         gen::set(&M::chosen,
-                 quorum::test::small_vector(gen::arbitrary<quorum::multipaxos::SlotValue>())),
+                 quorum::test::small_vector(gen::arbitrary<quorum::log::SlotValue>())),
         gen::set(&M::commit));
   }
 };
 
 template <>
-struct Arbitrary<quorum::multipaxos::SnapshotRequest> {
-  static Gen<quorum::multipaxos::SnapshotRequest> arbitrary() {
-    using M = quorum::multipaxos::SnapshotRequest;
+struct Arbitrary<quorum::log::SnapshotRequest> {
+  static Gen<quorum::log::SnapshotRequest> arbitrary() {
+    using M = quorum::log::SnapshotRequest;
     return gen::build<M>(gen::set(&M::index), gen::set(&M::offset));
   }
 };
 
 template <>
-struct Arbitrary<quorum::multipaxos::SnapshotChunk> {
+struct Arbitrary<quorum::log::SnapshotChunk> {
   // A chunk always lies inside its snapshot (the decoder checks it).
-  static Gen<quorum::multipaxos::SnapshotChunk> arbitrary() {
-    using M = quorum::multipaxos::SnapshotChunk;
+  static Gen<quorum::log::SnapshotChunk> arbitrary() {
+    using M = quorum::log::SnapshotChunk;
     return gen::apply(
         [](quorum::Slot index, std::uint32_t offset, std::string data, std::uint32_t after, quorum::Slot commit) {
           return M{index, offset, std::uint64_t{offset} + data.size() + after, std::move(data), commit};
@@ -324,11 +324,11 @@ inline rc::Gen<Slot> gen_base(std::size_t n) {
 }
 
 // Ops base+1 .. base+n (the caller leaves room: see gen_base).
-inline rc::Gen<std::vector<multipaxos::SlotValue>> gen_run(Slot base, std::size_t n) {
+inline rc::Gen<std::vector<log::SlotValue>> gen_run(Slot base, std::size_t n) {
   using namespace rc;
-  return gen::map(gen::container<std::vector<multipaxos::Batch>>(n, gen::arbitrary<multipaxos::Batch>()),
-                  [base](std::vector<multipaxos::Batch> batches) {
-                    std::vector<multipaxos::SlotValue> run;
+  return gen::map(gen::container<std::vector<log::Batch>>(n, gen::arbitrary<log::Batch>()),
+                  [base](std::vector<log::Batch> batches) {
+                    std::vector<log::SlotValue> run;
                     for (std::size_t i = 0; i < batches.size(); ++i) {
                       run.push_back({Slot{base.value() + 1 + i}, std::move(batches[i])});
                     }

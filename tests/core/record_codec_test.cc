@@ -29,7 +29,7 @@ RC_GTEST_PROP(RecordCodec, PaxosHardStateRoundTrips, (const Ballot& promised, st
 
 RC_GTEST_PROP(RecordCodec, MultiPaxosRecordsRoundTrip, ()) {
   const Ballot b = *rc::gen::arbitrary<Ballot>();
-  const auto entries = *test::small_vector(rc::gen::arbitrary<multipaxos::SlotValue>());
+  const auto entries = *test::small_vector(rc::gen::arbitrary<log::SlotValue>());
   const auto kind = *rc::gen::inRange(0, 3);
   multipaxos::Record r;
   if (kind == 0) {

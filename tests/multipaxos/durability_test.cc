@@ -294,7 +294,7 @@ TEST(MultiPaxosRecovery, FollowersCrashingAndRestartingConverge) {
   int submitted = 0;
   for (int r = 0; r < 600; ++r) {
     if (r % 10 == 0) {
-      if (h.submit(1, "c" + std::to_string(submitted)).status == SubmitStatus::kAccepted) ++submitted;
+      if (h.submit(1, "c" + std::to_string(submitted)).status == log::SubmitStatus::kAccepted) ++submitted;
     }
     const std::uint32_t victim = 2 + (r / 100) % 2;
     if (r % 100 == 30) h.crash(victim);

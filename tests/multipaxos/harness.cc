@@ -275,9 +275,9 @@ void Harness::observe_sent(const Envelope& e) {
   }
 }
 
-SubmitResult Harness::submit(std::uint32_t id, const Value& command) {
+log::SubmitResult Harness::submit(std::uint32_t id, const Value& command) {
   note(std::to_string(id) + " submit \"" + command + "\"");
-  SubmitResult r = replica(id).submit(command);
+  log::SubmitResult r = replica(id).submit(command);
   collect(id);
   return r;
 }
@@ -504,8 +504,8 @@ void Harness::heartbeat(std::uint32_t leader) {
 }
 
 bool Harness::commit(std::uint32_t leader, const Value& command) {
-  SubmitResult r = submit(leader, command);
-  if (r.status != SubmitStatus::kAccepted) return false;
+  log::SubmitResult r = submit(leader, command);
+  if (r.status != log::SubmitStatus::kAccepted) return false;
   settle();
   for (const SlotValue& c : committed(leader)) {
     if (std::find(c.value.commands.begin(), c.value.commands.end(), command) !=

@@ -73,19 +73,19 @@ namespace mptest {
 
 using multipaxos::Accept;
 using multipaxos::Accepted;
-using multipaxos::Batch;
+using log::Batch;
 using multipaxos::Bugs;
 using multipaxos::Config;
 using multipaxos::DurableState;
-using multipaxos::Limits;
+using log::Limits;
 using multipaxos::Output;
 using multipaxos::Record;
 using multipaxos::Replica;
-using multipaxos::SlotValue;
+using log::SlotValue;
 using multipaxos::SlotVote;
 using multipaxos::SubmitResult;
 using multipaxos::SubmitStatus;
-using multipaxos::Timing;
+using log::Timing;
 using multipaxos::Write;
 
 inline Ballot B(std::uint64_t round, std::uint32_t node) { return Ballot{round, NodeId{node}}; }
@@ -145,7 +145,7 @@ class Harness {
   explicit Harness(HarnessOptions options);
 
   // ---- clients and time ----
-  SubmitResult submit(std::uint32_t id, const Value& command);
+  log::SubmitResult submit(std::uint32_t id, const Value& command);
   // Replica::announce_commit(), as the server's driver calls it each turn.
   void announce_commit(std::uint32_t id);
   void tick(std::uint32_t id, int times = 1);

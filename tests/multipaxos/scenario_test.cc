@@ -46,8 +46,8 @@ TEST(MultiPaxosElection, SingleReplicaBecomesLeaderAndCommits) {
   EXPECT_EQ(h.became_leader(1), 1);
   EXPECT_EQ(h.replica(1).leader_hint(), N(1));
 
-  SubmitResult r = h.submit(1, "x");
-  EXPECT_EQ(r.status, SubmitStatus::kAccepted);
+  log::SubmitResult r = h.submit(1, "x");
+  EXPECT_EQ(r.status, log::SubmitStatus::kAccepted);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"x"})}}));
   EXPECT_EQ(h.replica(1).commit_index(), S(1));
@@ -60,8 +60,8 @@ TEST(MultiPaxosElection, FollowersRedirectSubmissions) {
   Harness h(3);
   ASSERT_TRUE(h.elect(2)) << h.history();
   h.heartbeat(2);
-  SubmitResult r = h.submit(3, "x");
-  EXPECT_EQ(r.status, SubmitStatus::kNotLeader);
+  log::SubmitResult r = h.submit(3, "x");
+  EXPECT_EQ(r.status, log::SubmitStatus::kNotLeader);
   EXPECT_EQ(r.leader_hint, N(2));
   EXPECT_EQ(h.replica(3).pending_commands(), 0u);
 }
@@ -81,7 +81,7 @@ TEST(MultiPaxosElection, ThreeReplicasElectOneLeaderAndCommitEverywhereInOrder) 
   EXPECT_EQ(elections, 1);
 
   for (const char* c : {"a", "b", "c", "d"}) {
-    EXPECT_EQ(h.submit(leader, c).status, SubmitStatus::kAccepted);
+    EXPECT_EQ(h.submit(leader, c).status, log::SubmitStatus::kAccepted);
   }
   ASSERT_TRUE(h.run_until([&] {
     for (std::uint32_t id = 1; id <= 3; ++id) {
@@ -485,7 +485,7 @@ TEST(MultiPaxosPipeline, SubmitsWhileTheWindowIsFullShareASlot) {
   ASSERT_TRUE(h.settle());
   h.submit(1, "c0");  // slot 1: the window is now full
   for (int i = 1; i <= 9; ++i) {
-    EXPECT_EQ(h.submit(1, "c" + std::to_string(i)).status, SubmitStatus::kAccepted);
+    EXPECT_EQ(h.submit(1, "c" + std::to_string(i)).status, log::SubmitStatus::kAccepted);
   }
   EXPECT_EQ(h.replica(1).pending_commands(), 9u);
   EXPECT_EQ(h.count(msgs("Accept")), 3u) << "nothing new until slot 1 is chosen";
@@ -522,11 +522,11 @@ TEST(MultiPaxosPipeline, QueueIsBoundedByMaxPendingCommands) {
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  EXPECT_EQ(h.submit(1, "a").status, SubmitStatus::kAccepted);  // in flight
-  EXPECT_EQ(h.submit(1, "b").status, SubmitStatus::kAccepted);  // queued
-  EXPECT_EQ(h.submit(1, "c").status, SubmitStatus::kAccepted);  // queued
-  SubmitResult busy = h.submit(1, "d");
-  EXPECT_EQ(busy.status, SubmitStatus::kBusy);
+  EXPECT_EQ(h.submit(1, "a").status, log::SubmitStatus::kAccepted);  // in flight
+  EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);  // queued
+  EXPECT_EQ(h.submit(1, "c").status, log::SubmitStatus::kAccepted);  // queued
+  log::SubmitResult busy = h.submit(1, "d");
+  EXPECT_EQ(busy.status, log::SubmitStatus::kBusy);
   EXPECT_EQ(busy.leader_hint, N(1));
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed_commands(1), (Commands{"a", "b", "c"}));
@@ -538,11 +538,11 @@ TEST(MultiPaxosPipeline, DuplicateSubmitWhileQueuedOrInFlightIsProposedOnce) {
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  EXPECT_EQ(h.submit(1, "a").status, SubmitStatus::kAccepted);  // in flight (slot 1)
-  EXPECT_EQ(h.submit(1, "b").status, SubmitStatus::kAccepted);  // queued
-  EXPECT_EQ(h.submit(1, "a").status, SubmitStatus::kAccepted);  // a client's retry
-  EXPECT_EQ(h.submit(1, "b").status, SubmitStatus::kAccepted);
-  EXPECT_EQ(h.submit(1, "b").status, SubmitStatus::kAccepted);
+  EXPECT_EQ(h.submit(1, "a").status, log::SubmitStatus::kAccepted);  // in flight (slot 1)
+  EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);  // queued
+  EXPECT_EQ(h.submit(1, "a").status, log::SubmitStatus::kAccepted);  // a client's retry
+  EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);
+  EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);
   EXPECT_EQ(h.replica(1).pending_commands(), 1u);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"a"})}, {2, batch({"b"})}}));
@@ -568,7 +568,7 @@ TEST(MultiPaxosPipeline, RetryOfAReproposedCommandIsProposedOnce) {
   h.crash(1);
   ASSERT_TRUE(h.elect(3)) << h.history();
   ASSERT_EQ(accept_entries(h, 3, 2), slots({{1, batch({"v"})}}));
-  EXPECT_EQ(h.submit(3, "v").status, SubmitStatus::kAccepted);  // the client's retry
+  EXPECT_EQ(h.submit(3, "v").status, log::SubmitStatus::kAccepted);  // the client's retry
   EXPECT_EQ(h.count(msgs("Accept").from(3).slot(2)), 0u) << "proposed a second time";
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(3), slots({{1, batch({"v"})}}));
@@ -679,7 +679,7 @@ TEST(MultiPaxosStepDown, LeaderThatHearsNoQuorumStepsDownAfterTheLease) {
   EXPECT_FALSE(h.replica(1).is_leader());
   EXPECT_EQ(h.stepped_down(1), 1);
   EXPECT_EQ(h.dropped(1), (Commands{"b", "c"}));
-  EXPECT_EQ(h.submit(1, "d").status, SubmitStatus::kNotLeader);
+  EXPECT_EQ(h.submit(1, "d").status, log::SubmitStatus::kNotLeader);
   EXPECT_THAT(h.committed(1), IsEmpty());
 }
 

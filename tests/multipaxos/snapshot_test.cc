@@ -16,7 +16,7 @@ namespace quorum::mptest {
 namespace {
 
 using multipaxos::CompactRecord;
-using multipaxos::SnapshotChunk;
+using log::SnapshotChunk;
 
 std::vector<Value> commands(const std::vector<Batch>& state) {
   std::vector<Value> out;

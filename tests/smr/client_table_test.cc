@@ -28,6 +28,7 @@ class CountingMachine final : public StateMachine {
   std::string snapshot() const override { return kv_.snapshot(); }
   RestoreResult restore(std::string_view s) override { return kv_.restore(s); }
   std::uint64_t digest() const override { return kv_.digest(); }
+  std::unique_ptr<StateMachine> clone() const override { return std::make_unique<CountingMachine>(*this); }
 
  private:
   int* applied_;

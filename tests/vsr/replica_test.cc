@@ -43,7 +43,7 @@ class Cluster {
   void heal() { cut_.clear(); }
 
   void submit(std::uint32_t id, const std::string& cmd) {
-    ASSERT_EQ(r(id).submit(cmd).status, SubmitStatus::kAccepted);
+    ASSERT_EQ(r(id).submit(cmd).status, log::SubmitStatus::kAccepted);
     pump(id);
   }
   void pump(std::uint32_t id) {
@@ -121,7 +121,7 @@ TEST(VsrReplica, PrimaryOfViewZeroCommitsAndEveryReplicaAppliesInOrder) {
     EXPECT_EQ(commands(c.applied(i)), (std::vector<std::string>{"a", "b"})) << "replica " << i;
     EXPECT_EQ(c.r(i).commit_index(), Slot{2});
   }
-  EXPECT_EQ(c.r(2).submit("x").status, SubmitStatus::kNotLeader);
+  EXPECT_EQ(c.r(2).submit("x").status, log::SubmitStatus::kNotLeader);
 }
 
 TEST(VsrReplica, BackupWithAGapFetchesTheMissingOpsByStateTransfer) {

@@ -10,25 +10,26 @@
 #include <string>
 #include <utility>
 
-#include "core/multipaxos_messages.h"
+#include "core/limits.h"
+#include "core/log/snapshot_messages.h"
 #include "core/state_digest.h"
 
-namespace quorum {
+namespace quorum::log {
 
 // The chunk of `snapshot` (the state after every slot <= index) that starts
 // at `offset`; nullopt past its end.
-inline std::optional<multipaxos::SnapshotChunk> snapshot_chunk(const std::string& snapshot, Slot index,
+inline std::optional<SnapshotChunk> snapshot_chunk(const std::string& snapshot, Slot index,
                                                                std::uint64_t offset, std::uint64_t max_chunk_bytes,
                                                                Slot commit) {
   const std::uint64_t total = snapshot.size();
   if (offset > total) return std::nullopt;
   const std::uint64_t n = std::min<std::uint64_t>(max_chunk_bytes, total - offset);
-  return multipaxos::SnapshotChunk{index, offset, total, snapshot.substr(offset, n), commit};
+  return SnapshotChunk{index, offset, total, snapshot.substr(offset, n), commit};
 }
 
 // Where to serve a request from: a request for an older snapshot than the
 // one we hold restarts from the top of ours.
-inline std::uint64_t serve_offset(const multipaxos::SnapshotRequest& m, Slot held_index) {
+inline std::uint64_t serve_offset(const SnapshotRequest& m, Slot held_index) {
   return m.index == held_index ? m.offset : 0;
 }
 
@@ -42,8 +43,8 @@ class SnapshotReceiver {
 
   // Takes a chunk the caller wants (of a snapshot past what it has).
   // kComplete: take() it; kMore: ask for next_request().
-  Step receive(const multipaxos::SnapshotChunk& m, std::uint64_t max_bytes) {
-    if (m.total > max_bytes || m.total == 0) return Step::kIgnored;
+  Step receive(const SnapshotChunk& m) {
+    if (m.total > limits::kMaxSnapshotBytes || m.total == 0) return Step::kIgnored;
     if (!in_ || in_->index != m.index) {
       if (m.offset != 0) return Step::kIgnored;  // the middle of a snapshot we never started
       in_ = Incoming{m.index, m.total, {}};
@@ -55,7 +56,7 @@ class SnapshotReceiver {
   }
   bool active() const { return in_.has_value(); }
   // The request that resumes the transfer (active() only).
-  multipaxos::SnapshotRequest next_request() const { return {in_->index, in_->bytes.size()}; }
+  SnapshotRequest next_request() const { return {in_->index, in_->bytes.size()}; }
   Snapshot take() {
     Snapshot s{in_->index, std::move(in_->bytes)};
     in_.reset();
@@ -79,4 +80,4 @@ class SnapshotReceiver {
   std::optional<Incoming> in_;
 };
 
-}  // namespace quorum
+}  // namespace quorum::log

@@ -1,7 +1,7 @@
 // What a replicated-log core (multipaxos::Replica, vsr::Replica) hands its
-// harness, and what the harness hands back. Both cores share these so one
-// harness drives either: the simulator (sim/log_cluster.h), the server
-// (runtime/replica_host.h).
+// host, and what the host hands back. Both cores share these so one host
+// (host/replica_host.h) drives either, in the simulator, the model checker
+// and the server.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/log/entry.h"
 #include "core/message.h"
 
-namespace quorum {
+namespace quorum::log {
 
 // A snapshot received from a peer: the harness restores its state machine
 // from `bytes` (the state after every slot <= index), makes it durable, and
@@ -29,11 +30,11 @@ struct RecoveredSnapshot {
 };
 
 template <class Write>
-struct LogOutput {
+struct Output {
   std::vector<Write> writes;                 // append in order; on_durable(seq) when done
   std::optional<SnapshotInstall> snapshot;   // apply before `committed`
   std::vector<Envelope> messages;            // safe to send now
-  std::vector<multipaxos::SlotValue> committed;  // apply in this order
+  std::vector<SlotValue> committed;    // apply in this order
   std::vector<Value> dropped;  // queued commands a deposed leader never proposed
   bool became_leader = false;
   bool stepped_down = false;
@@ -46,4 +47,4 @@ struct SubmitResult {
   NodeId leader_hint;  // with kNotLeader: who this replica believes leads (or 0)
 };
 
-}  // namespace quorum
+}  // namespace quorum::log
