@@ -26,7 +26,7 @@ for f in "$dir"/*.dfy; do
   # Debian's Dafny 2.3 sets a Z3 option (model_compress) that Z3 4.8.12 no
   # longer has. Z3 rejects that one option, lists its legal ones and carries
   # on, so the verdict is unaffected; drop the noise.
-  out=$(printf '%s\n' "$out" | grep -v -E "^Prover error: .*'model_compress'$|^Legal parameters are:$|^  [a-z_.]+ \((bool|unsigned int|string)\)" || true)
+  out=$(printf '%s\n' "$out" | grep -v -E "^Prover error: .*'model_compress'$|^Legal parameters are:$|^  [a-z0-9_.]+ \((bool|unsigned int|string)\)" || true)
   verdict=$(printf '%s\n' "$out" | grep -E "^Dafny program verifier finished with" || true)
   if [ "$rc" -ne 0 ] || ! printf '%s\n' "$verdict" | grep -q -E "verified, 0 errors$"; then
     printf '%s\n' "$out"
