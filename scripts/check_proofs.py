@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Fails if the Dafny proofs under a directory rely on anything unproved.
 
-Three things let a Dafny file take a claim on faith: an `assume` statement,
-an `{:axiom}` attribute, and a lemma, method or function declared without a
-body, whose ensures clauses Dafny then believes. This script rejects all
-three. The first two are rejected anywhere in any file under the directory,
-comments included, so that `grep -r assume DIR` stays empty too. Bodies are
+Four things let a Dafny file take a claim on faith: an `assume` statement,
+an `{:axiom}` attribute, a `{:verify false}` attribute (the declaration is
+not checked, but its contract is used), and a lemma, method or function
+declared without a body, whose ensures clauses Dafny then believes. This
+script rejects all four. The first three are rejected anywhere in any file
+under the directory, comments included, so that `grep -r assume DIR` stays
+empty too. Bodies are
 found in Dafny's own printout of each parsed file (`/dprint`), which puts a
 body's opening brace alone on the line after the specification, so that
 neither a set display in an ensures clause nor a comment can pass for one.
@@ -59,6 +61,8 @@ def main():
                 problems.append(f"{path}:{n}: 'assume'")
             if re.search(r"\{\s*:\s*axiom\b", line):
                 problems.append(f"{path}:{n}: '{{:axiom}}'")
+            if re.search(r"\{\s*:\s*verify\s+false\b", line):
+                problems.append(f"{path}:{n}: '{{:verify false}}'")
     for path in proofs:
         run = subprocess.run([dafny, "/noVerify", "/compile:0", "/dprint:-", path.name],
                              cwd=path.parent, capture_output=True, text=True)
