@@ -1,9 +1,8 @@
 // The inductive invariant. It says nothing about learning: it records only
 // what each message lets a later step rely on. Agreement then follows in
-// agreement.dfy, in a single state, by induction on ballots. That is the
-// difference from the earlier attempt (shared/seeds notes): there the
-// invariant was about one chosen ballot, which a range of ballots does not
-// have.
+// agreement.dfy, in a single state, by induction on ballots. An invariant
+// about "the chosen ballot", the classic way to state Paxos safety, does not
+// carry over: a value chosen over a range of ballots has no such ballot.
 
 include "paxos.dfy"
 

@@ -14,10 +14,10 @@ datatype Option<T> = None | Some(value: T)
 datatype Vote = Vote(bal: Ballot, val: Value)
 
 datatype Message =
-  | Prepare(bal: Ballot)                                 // 1a
-  | Promise(bal: Ballot, acc: Acceptor, last: Option<Vote>)  // 1b: the acceptor's highest vote
-  | Propose(bal: Ballot, val: Value)                     // 2a
-  | Accepted(bal: Ballot, acc: Acceptor, val: Value)    // 2b: a vote
+  | Prepare(bal: Ballot)                                     // 1a
+  | Promise(bal: Ballot, acc: Acceptor, last: Option<Vote>)  // 1b, with the acceptor's highest vote
+  | Propose(bal: Ballot, val: Value)                         // 2a
+  | Accepted(bal: Ballot, acc: Acceptor, val: Value)         // 2b: a vote
 
 // promised is -1 before the first promise, so that ballot 0 can be promised.
 datatype AcceptorState = AcceptorState(promised: int, accepted: Option<Vote>)
