@@ -22,7 +22,8 @@ test: bootstrap
 bench: build
 	@build/bin/quorum_bench
 
-# The Dafny proof of Consecutive Paxos (proofs/, docs/consecutive-ballots.md).
+# The Dafny proofs: Paxos with both learners, Multi-Paxos slot agreement
+# (proofs/, docs/consecutive-ballots.md).
 proofs: bootstrap
 	@scripts/verify_proofs.sh
 
