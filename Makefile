@@ -1,6 +1,6 @@
 # quorum: the two commands that matter are `make demo` and `make test`.
 # Both install missing Debian packages first (scripts/bootstrap.sh).
-.PHONY: all bootstrap build demo test bench clean
+.PHONY: all bootstrap build demo test bench proofs clean
 
 all: build
 
@@ -21,6 +21,11 @@ test: bootstrap
 
 bench: build
 	@build/bin/quorum_bench
+
+# The Dafny proofs: Paxos with both learners, Multi-Paxos slot agreement
+# (proofs/, docs/consecutive-ballots.md).
+proofs: bootstrap
+	@scripts/verify_proofs.sh
 
 clean:
 	rm -rf build build-test

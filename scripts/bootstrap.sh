@@ -11,6 +11,7 @@ packages=(
   protobuf-compiler libprotobuf-dev zlib1g-dev
   libasio-dev libjemalloc-dev
   redis-tools redis-server libhiredis-dev
+  dafny python3
 )
 
 missing=()
