@@ -38,5 +38,5 @@ while IFS= read -r f; do
 done < <(find "$dir" -name '*.dfy' | sort)
 echo "verify_proofs: all files in $(seconds $(( $(date +%s%N) / 1000000 - total_start_ms )))"
 
-python3 "$root/scripts/check_proofs.py" "$dir" || failed=1
+/usr/bin/python3 "$root/scripts/check_proofs.py" "$dir" || failed=1
 exit $failed
