@@ -126,7 +126,7 @@ void VsrModel::check(const State& s) const {
   // was committed in a view <= the newest view anyone is normal in; every
   // replica normal in that view must hold it.
   auto normal = [](const vsr::Replica& r) {
-    return r.role() != log::Role::kCandidate && !r.transferring() && r.log_view() == r.view();
+    return r.role() == log::Role::kLeader || r.role() == log::Role::kFollower;
   };
   vsr::View newest{0};
   for (const auto& box : s.replicas) {

@@ -9,8 +9,6 @@ namespace {
 
 Slot next(Slot s) { return Slot{s.value() + 1}; }
 
-std::size_t batch_bytes(const Value& v) { return v.size(); }
-
 }  // namespace
 
 Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot)
@@ -90,7 +88,7 @@ std::optional<Batch> Replica::chosen(Slot s) const {
 }
 
 std::size_t Replica::pending_commands() const {
-  if (const auto* l = std::get_if<Leading>(&role_)) return l->pending.size();
+  if (const auto* l = std::get_if<Leading>(&role_)) return l->queue.size();
   return 0;
 }
 
@@ -126,14 +124,14 @@ SubmitResult Replica::submit(Value command) {
   const InvariantGuard guard([this] { check_invariants(); });
   auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
-  if (l->in_progress.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
-  if (l->pending.size() >= config_.limits.max_pending_commands ||
-      (!l->pending.empty() && l->pending_bytes + batch_bytes(command) > config_.limits.max_pending_bytes)) {
-    return {SubmitStatus::kBusy, config_.self};
+  switch (l->queue.admit(std::move(command), config_.limits)) {
+    case log::ProposalQueue::Admit::kInProgress:
+      return {SubmitStatus::kAccepted, config_.self};
+    case log::ProposalQueue::Admit::kFull:
+      return {SubmitStatus::kBusy, config_.self};
+    case log::ProposalQueue::Admit::kQueued:
+      break;
   }
-  l->in_progress.insert(command);
-  l->pending_bytes += batch_bytes(command);
-  l->pending.push_back(std::move(command));
   if (config_.limits.propose_on_submit) propose_pending();
   return {SubmitStatus::kAccepted, config_.self};
 }
@@ -269,7 +267,7 @@ void Replica::follow(NodeId leader) {
 void Replica::step_down() {
   if (auto* l = std::get_if<Leading>(&role_)) {
     out_.stepped_down = true;
-    for (Value& v : l->pending) out_.dropped.push_back(std::move(v));
+    for (Value& v : l->queue.drain()) out_.dropped.push_back(std::move(v));
   }
   role_ = Following{kNoNode, random_election_timeout()};
 }
@@ -343,8 +341,7 @@ void Replica::digest(StateDigest& d) const {
                      d.add(p.acks);
                    }
                    d.separator();
-                   for (const Value& v : l.pending) d.add(v);
-                   d.separator();
+                   l.queue.digest(d);
                  },
              },
              role_);
@@ -433,7 +430,7 @@ void Replica::become_leader(Campaigning& c) {
     Batch v = it != c.votes.end() ? it->second.value : Batch{};
     // Re-proposed commands are in flight too: a client's retry after the
     // failover must not propose them again.
-    for (const Value& cmd : v.commands) l.in_progress.insert(cmd);
+    for (const Value& cmd : v.commands) l.queue.mark_in_progress(cmd);
     l.inflight_bytes += wire_bytes(v);
     l.proposals[Slot{s}] = Proposal{std::move(v), {}, now_};
     reproposed.push_back(Slot{s});
@@ -461,17 +458,9 @@ void Replica::propose_pending() {
   if (l == nullptr) return;
   const Limits& lim = config_.limits;
   std::vector<Slot> fresh;
-  while (!l->pending.empty() && l->proposals.size() < lim.window_slots &&
+  while (!l->queue.empty() && l->proposals.size() < lim.window_slots &&
          (l->proposals.empty() || l->inflight_bytes < lim.window_bytes)) {
-    Batch b;
-    std::size_t bytes = 0;
-    while (!l->pending.empty() && b.commands.size() < lim.max_batch_commands &&
-           (b.commands.empty() || bytes + l->pending.front().size() <= lim.max_batch_bytes)) {
-      bytes += l->pending.front().size();
-      l->pending_bytes -= l->pending.front().size();
-      b.commands.push_back(std::move(l->pending.front()));
-      l->pending.pop_front();
-    }
+    Batch b = l->queue.take_batch(lim);
     Slot s = l->next_slot;
     l->next_slot = next(s);
     l->inflight_bytes += wire_bytes(b);
@@ -522,7 +511,7 @@ void Replica::on_accepted(NodeId from, const Accepted& m) {
     Batch v = std::move(it->second.value);
     l->inflight_bytes -= std::min(l->inflight_bytes, wire_bytes(v));
     l->proposals.erase(it);
-    for (const Value& cmd : v.commands) l->in_progress.erase(cmd);
+    for (const Value& cmd : v.commands) l->queue.finish(cmd);
     mark_chosen(s, v);
   }
   advance_commit();

@@ -39,6 +39,7 @@
 #include "core/durability_gate.h"
 #include "core/invariant_guard.h"
 #include "core/log/output.h"
+#include "core/log/proposal_queue.h"
 #include "core/log/protocol.h"
 #include "core/message.h"
 #include "core/prng.h"
@@ -141,13 +142,8 @@ class Replica {
     Ballot ballot;
     Slot next_slot;
     std::map<Slot, Proposal> proposals;  // in flight
-    std::deque<Value> pending;           // not yet in a slot
-    std::size_t pending_bytes = 0;
+    log::ProposalQueue queue;            // not yet in a slot
     std::size_t inflight_bytes = 0;      // wire_bytes() of `proposals`
-    // Commands queued or in flight. A client that times out and retries sends
-    // the same bytes again; proposing them twice would only add load, and
-    // under overload that load is what makes every client time out.
-    std::unordered_set<Value> in_progress;
     std::vector<std::uint64_t> last_ack;  // per node id - 1
     std::uint32_t heartbeat_ticks_left = 0;
   };

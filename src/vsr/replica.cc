@@ -20,8 +20,7 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
       n_(config_.quorums.size()),
       view_(recovered.view),
       log_view_(recovered.log_view),
-      acked_(kMaxNodes, Slot{0}),
-      last_acked_seen_(kMaxNodes, Slot{0}) {
+      status_(Backup{}) {
   QUORUM_ASSERT(config_.quorums.members() == NodeSet::first_n(n_), "VSR members must be 1..n");
   QUORUM_ASSERT(config_.quorums.members().contains(config_.self), "replica is not a member");
   QUORUM_ASSERT(recovered.compacted <= snapshot.index, "the log was compacted past the snapshot it was given");
@@ -33,32 +32,43 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
   }
   op_ = log_.empty() ? compacted_ : std::max(compacted_, log_.rbegin()->first);
   commit_ = std::max(compacted_, std::min(recovered.commit, op_));
-  durable_op_ = op_;
-  announced_commit_ = commit_;
-  advance_commit();  // the ops the disk says are committed leave again
   const bool fresh = !recovered.any && snapshot_ == nullptr;
+  const bool was_primary = log_view_ == view_ && primary_of(view_) == config_.self;
+  if (log_view_ == view_ && (fresh || !was_primary)) {
+    if (was_primary) {
+      // The first start of the primary of view 0.
+      Primary p;
+      p.acked.assign(kMaxNodes, Slot{0});
+      p.last_acked_seen.assign(kMaxNodes, Slot{0});
+      p.durable_op = op_;
+      p.announced_commit = commit_;
+      p.heartbeat_ticks_left = 1;
+      status_ = std::move(p);
+      out_.became_leader = true;
+    } else {
+      status_ = Backup{};
+    }
+  } else {
+    status_ = ViewChange{};
+  }
+  advance_commit();  // the ops the disk says are committed leave again
   if (fresh) {
     // A first start. The primary of view 0 proposes only once this record is
     // durable, so a later start always finds a record and knows it is a restart.
     boot_seq_ = persist(ViewRecord{view_, log_view_});
   }
-  if (!fresh && log_view_ == view_ && primary_of(view_) == config_.self) {
+  if (!fresh && was_primary) {
     // It was the primary, and may have sent Prepares for ops its disk lost
     // in the crash (the primary prepares in parallel with its own fsync),
     // which backups may even have committed. Resuming would reuse those op
     // numbers: hand the view over instead.
     start_view_change(View{view_.value() + 1});
-  } else if (log_view_ == view_) {
-    status_ = Status::kNormal;
-    if (is_leader()) out_.became_leader = true;
-  } else {
+  } else if (auto* vc = std::get_if<ViewChange>(&status_)) {
     // It had joined a view change when it stopped: carry on with it.
-    status_ = Status::kViewChange;
-    svc_from_.insert(config_.self);
+    vc->svc_from.insert(config_.self);
     broadcast(StartViewChange{view_});
   }
   reset_timer();
-  heartbeat_ticks_left_ = 1;
   check_invariants();
 }
 
@@ -69,12 +79,26 @@ NodeId Replica::primary_of(View v) const {
 }
 
 log::Role Replica::role() const {
-  if (status_ == Status::kViewChange) return log::Role::kCandidate;
-  if (is_leader()) return log::Role::kLeader;
-  return transferring_ ? log::Role::kCatchingUp : log::Role::kFollower;
+  return std::visit(Overloaded{[](const Primary&) { return log::Role::kLeader; },
+                               [](const Backup&) { return log::Role::kFollower; },
+                               [](const Transfer&) { return log::Role::kCatchingUp; },
+                               [](const ViewChange&) { return log::Role::kCandidate; }},
+                    status_);
 }
 
-NodeId Replica::leader_hint() const { return status_ == Status::kNormal ? primary_of(view_) : kNoNode; }
+NodeId Replica::leader_hint() const {
+  return std::holds_alternative<ViewChange>(status_) ? kNoNode : primary_of(view_);
+}
+
+std::size_t Replica::pending_commands() const {
+  const auto* p = std::get_if<Primary>(&status_);
+  return p == nullptr ? 0 : p->queue.size();
+}
+
+Slot Replica::peer_commit(NodeId peer) const {
+  const auto* p = std::get_if<Primary>(&status_);
+  return p == nullptr ? Slot{0} : p->acked[peer.value() - 1];
+}
 
 std::optional<Batch> Replica::entry(Slot op) const {
   auto it = log_.find(op);
@@ -102,11 +126,11 @@ void Replica::send_when_durable(NodeId to, Payload p) {
 void Replica::on_durable(std::uint64_t seq) {
   const InvariantGuard guard([this] { check_invariants(); });
   gate_.acknowledge(seq, out_.messages);
-  while (!log_writes_.empty() && log_writes_.front().first <= seq) {
-    durable_op_ = log_writes_.front().second;
-    log_writes_.pop_front();
-  }
-  if (is_leader()) {
+  if (auto* p = std::get_if<Primary>(&status_)) {
+    while (!p->log_writes.empty() && p->log_writes.front().first <= seq) {
+      p->durable_op = p->log_writes.front().second;
+      p->log_writes.pop_front();
+    }
     advance_commit();
     propose_ops();
   }
@@ -124,7 +148,18 @@ std::uint32_t Replica::random_view_timeout() {
       prng_.range(config_.timing.election_timeout_min_ticks, config_.timing.election_timeout_max_ticks));
 }
 
-void Replica::reset_timer() { timer_ticks_left_ = random_view_timeout(); }
+std::uint32_t* Replica::view_timer() {
+  return std::visit(Overloaded{[](Primary&) -> std::uint32_t* { return nullptr; },
+                               [](Backup& b) { return &b.silence_ticks_left; },
+                               [](Transfer& t) { return &t.silence_ticks_left; },
+                               [](ViewChange& v) { return &v.progress_ticks_left; }},
+                    status_);
+}
+
+void Replica::reset_timer() {
+  const std::uint32_t ticks = random_view_timeout();
+  if (std::uint32_t* timer = view_timer()) *timer = ticks;
+}
 
 void Replica::step(const Envelope& m) {
   const InvariantGuard guard([this] { check_invariants(); });
@@ -147,23 +182,28 @@ void Replica::step(const Envelope& m) {
 
 void Replica::tick() {
   const InvariantGuard guard([this] { check_invariants(); });
-  if (is_leader()) {
-    if (heartbeat_ticks_left_ == 0 || --heartbeat_ticks_left_ == 0) send_heartbeat();
-    if (retry_ticks_left_ == 0 || --retry_ticks_left_ == 0) {
-      retry_ticks_left_ = config_.timing.accept_retry_ticks;
+  if (auto* p = std::get_if<Primary>(&status_)) {
+    if (p->heartbeat_ticks_left == 0 || --p->heartbeat_ticks_left == 0) send_heartbeat();
+    if (p->retry_ticks_left == 0 || --p->retry_ticks_left == 0) {
+      p->retry_ticks_left = config_.timing.accept_retry_ticks;
       // Resend only to backups that acknowledged nothing new since the last
       // round: the others are keeping up, and their PrepareOks are on the way.
       for (NodeId to : config_.quorums.members().to_vector()) {
-        Slot& seen = last_acked_seen_[to.value() - 1];
-        const Slot acked = acked_[to.value() - 1];
+        Slot& seen = p->last_acked_seen[to.value() - 1];
+        const Slot acked = p->acked[to.value() - 1];
         if (to != config_.self && acked < op_ && acked == seen) send_prepares(to, acked);
         seen = acked;
       }
     }
-  } else if (timer_ticks_left_ > 0 && --timer_ticks_left_ == 0) {
-    start_view_change(View{view_.value() + 1});
+  } else if (std::uint32_t* timer = view_timer(); *timer > 0 && --*timer == 0) {
+    return start_view_change(View{view_.value() + 1});
   }
-  if ((transferring_ || fetch_from_ != kNoNode) && transfer_ticks_left_ > 0 && --transfer_ticks_left_ == 0) {
+  std::uint32_t* retry = nullptr;
+  if (auto* t = std::get_if<Transfer>(&status_)) retry = &t->retry_ticks_left;
+  if (auto* v = std::get_if<ViewChange>(&status_); v != nullptr && v->fetch_from != kNoNode) {
+    retry = &v->retry_ticks_left;
+  }
+  if (retry != nullptr && *retry > 0 && --*retry == 0) {
     incoming_.reset();  // a snapshot transfer that stalled starts over
     request_state();
   }
@@ -173,15 +213,16 @@ void Replica::tick() {
 
 SubmitResult Replica::submit(Value command) {
   const InvariantGuard guard([this] { check_invariants(); });
-  if (!is_leader()) return {SubmitStatus::kNotLeader, leader_hint()};
-  if (in_progress_.count(command) != 0) return {SubmitStatus::kAccepted, config_.self};
-  if (pending_.size() >= config_.limits.max_pending_commands ||
-      pending_bytes_ + command.size() > config_.limits.max_pending_bytes) {
-    return {SubmitStatus::kBusy, config_.self};
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
+  switch (p->queue.admit(std::move(command), config_.limits)) {
+    case log::ProposalQueue::Admit::kInProgress:
+      return {SubmitStatus::kAccepted, config_.self};
+    case log::ProposalQueue::Admit::kFull:
+      return {SubmitStatus::kBusy, config_.self};
+    case log::ProposalQueue::Admit::kQueued:
+      break;
   }
-  pending_bytes_ += command.size();
-  in_progress_.insert(command);
-  pending_.push_back(std::move(command));
   if (config_.limits.propose_on_submit) propose_ops();
   return {SubmitStatus::kAccepted, config_.self};
 }
@@ -192,22 +233,15 @@ void Replica::propose() {
 }
 
 void Replica::propose_ops() {
-  if (!is_leader() || pending_.empty() || gate_.durable() < boot_seq_) return;
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr || p->queue.empty() || gate_.durable() < boot_seq_) return;
   std::size_t inflight = 0;
   for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) inflight += wire_bytes(it->second);
   std::vector<SlotValue> fresh;
   Slot last = op_;
-  while (!pending_.empty() && last.value() - commit_.value() < config_.limits.window_slots &&
+  while (!p->queue.empty() && last.value() - commit_.value() < config_.limits.window_slots &&
          inflight < config_.limits.window_bytes) {
-    Batch b;
-    std::size_t bytes = 0;
-    while (!pending_.empty() && b.commands.size() < config_.limits.max_batch_commands &&
-           (b.commands.empty() || bytes + pending_.front().size() <= config_.limits.max_batch_bytes)) {
-      bytes += pending_.front().size();
-      b.commands.push_back(std::move(pending_.front()));
-      pending_.pop_front();
-    }
-    pending_bytes_ -= bytes;
+    Batch b = p->queue.take_batch(config_.limits);
     last = next(last);
     inflight += wire_bytes(b);
     fresh.push_back(SlotValue{last, std::move(b)});
@@ -217,13 +251,14 @@ void Replica::propose_ops() {
   replace_log(op_, std::move(copy));
   split_bounded(fresh, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
                 [&](std::vector<SlotValue> run) { broadcast(Prepare{view_, std::move(run), commit_}); });
-  announced_commit_ = commit_;
+  p->announced_commit = commit_;
 }
 
 void Replica::announce_commit() {
   const InvariantGuard guard([this] { check_invariants(); });
-  if (!is_leader() || commit_ <= announced_commit_) return;
-  announced_commit_ = commit_;
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr || commit_ <= p->announced_commit) return;
+  p->announced_commit = commit_;
   broadcast(Commit{view_, commit_});
 }
 
@@ -243,9 +278,10 @@ void Replica::expire_heartbeat_timer() {
 }
 
 void Replica::send_heartbeat() {
-  heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
-  if (!is_leader()) return;
-  announced_commit_ = commit_;
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr) return;
+  p->heartbeat_ticks_left = config_.timing.heartbeat_ticks;
+  p->announced_commit = commit_;
   broadcast(Commit{view_, commit_});
 }
 
@@ -259,9 +295,9 @@ void Replica::send_prepares(NodeId to, Slot after) {
 
 bool Replica::accept_view(View v) {
   if (v < view_) return false;
-  if (v == view_ && status_ == Status::kNormal) {
+  if (v == view_ && !std::holds_alternative<ViewChange>(status_)) {
     reset_timer();
-    return !transferring_;
+    return !transferring();
   }
   // The primary of v is normal in v, so v's view change is over and this
   // replica missed its StartView: fetch the log instead.
@@ -273,14 +309,15 @@ bool Replica::accept_view(View v) {
 void Replica::become_backup_of(View v) {
   drop_pending();
   view_ = v;
-  status_ = Status::kNormal;
-  transferring_ = true;
-  svc_from_.clear();
-  sent_dvc_ = false;
-  dvcs_.clear();
-  fetched_.clear();
-  fetch_from_ = kNoNode;
+  status_ = Transfer{};
   reset_timer();
+}
+
+void Replica::start_transfer() {
+  const auto* b = std::get_if<Backup>(&status_);
+  QUORUM_ASSERT(b != nullptr, "only a backup starts a state transfer");
+  status_ = Transfer{b->silence_ticks_left, 0};
+  request_state();
 }
 
 void Replica::on_prepare(NodeId from, const Prepare& m) {
@@ -291,8 +328,7 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
   if (last > op_) {
     if (first > next(op_) && !config_.bugs.accept_gap) {
       // Ops are numbered without gaps: one is missing, so fetch it.
-      transferring_ = true;
-      return request_state();
+      return start_transfer();
     }
     std::vector<SlotValue> fresh;
     for (const SlotValue& e : m.entries) {
@@ -314,8 +350,9 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
 }
 
 void Replica::on_prepare_ok(NodeId from, const PrepareOk& m) {
-  if (!is_leader() || m.view != view_) return;
-  Slot& acked = acked_[from.value() - 1];
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr || m.view != view_) return;
+  Slot& acked = p->acked[from.value() - 1];
   acked = std::max(acked, std::min(m.op, op_));
   advance_commit();
 }
@@ -326,8 +363,7 @@ void Replica::on_commit(NodeId from, const Commit& m) {
   if (m.commit > op_) {
     // Committed ops this log lacks (perhaps only in the primary's snapshot
     // now, so no Prepare will bring them): fetch them.
-    transferring_ = true;
-    return request_state();
+    return start_transfer();
   }
   learn_commit(m.commit);
   // Tells the primary how far this log reaches (after a restart, or lost
@@ -343,13 +379,14 @@ void Replica::learn_commit(Slot k) {
 }
 
 void Replica::advance_commit() {
-  if (is_leader()) {
+  auto* p = std::get_if<Primary>(&status_);
+  if (p != nullptr) {
     while (commit_ < op_) {
       const Slot candidate = next(commit_);
       NodeSet holders;
-      if (durable_op_ >= candidate) holders.insert(config_.self);
+      if (p->durable_op >= candidate) holders.insert(config_.self);
       for (NodeId id : config_.quorums.members().to_vector()) {
-        if (id != config_.self && acked_[id.value() - 1] >= candidate) holders.insert(id);
+        if (id != config_.self && p->acked[id.value() - 1] >= candidate) holders.insert(id);
       }
       if (!config_.quorums.is_phase2_quorum(holders)) break;
       commit_ = candidate;
@@ -360,13 +397,15 @@ void Replica::advance_commit() {
   while (applied_ < commit_) {
     auto it = log_.find(next(applied_));
     QUORUM_ASSERT(it != log_.end(), "a committed op is missing from the log");
-    for (const Value& v : it->second.commands) in_progress_.erase(v);
+    if (p != nullptr) {
+      for (const Value& v : it->second.commands) p->queue.finish(v);
+    }
     applied_ = it->first;
     out_.committed.push_back(SlotValue{it->first, it->second});
   }
   // The window moved: queued commands may go out now (a harness that calls
   // propose() itself turned propose_on_submit off).
-  if (applied_ > committed_before && is_leader() && config_.limits.propose_on_submit) propose_ops();
+  if (applied_ > committed_before && p != nullptr && config_.limits.propose_on_submit) propose_ops();
 }
 
 // ---------------------------------------------------------------- log
@@ -402,34 +441,28 @@ void Replica::replace_log(Slot base, std::vector<SlotValue> entries) {
                 [&, b = base](std::vector<SlotValue> run) mutable {
                   const Slot run_base = b;
                   if (!run.empty()) b = run.back().slot;
-                  log_writes_.emplace_back(persist(LogRecord{view_, run_base, std::move(run), commit_}), b);
+                  const std::uint64_t seq = persist(LogRecord{view_, run_base, std::move(run), commit_});
+                  // A primary counts itself toward a commit once its own log is durable.
+                  if (auto* p = std::get_if<Primary>(&status_)) p->log_writes.emplace_back(seq, b);
                 });
 }
 
 // ---------------------------------------------------------------- view change
 
 void Replica::drop_pending() {
-  if (is_leader()) out_.stepped_down = true;
-  for (Value& v : pending_) out_.dropped.push_back(std::move(v));
-  pending_.clear();
-  pending_bytes_ = 0;
-  in_progress_.clear();
+  auto* p = std::get_if<Primary>(&status_);
+  if (p == nullptr) return;
+  out_.stepped_down = true;
+  for (Value& v : p->queue.drain()) out_.dropped.push_back(std::move(v));
 }
 
 void Replica::start_view_change(View v) {
   QUORUM_ASSERT(v > view_, "a view change must move to a newer view");
   drop_pending();
   view_ = v;
-  status_ = Status::kViewChange;
-  transferring_ = false;
-  svc_from_ = NodeSet{};
-  svc_from_.insert(config_.self);
-  sent_dvc_ = false;
-  dvcs_.clear();
-  fetched_.clear();
-  fetch_from_ = kNoNode;
-  log_writes_.clear();
-  durable_op_ = Slot{0};
+  ViewChange vc;
+  vc.svc_from.insert(config_.self);
+  status_ = std::move(vc);
   // Durable before any DoViewChange leaves: a restarted replica must never
   // go back to an older view.
   persist(ViewRecord{view_, log_view_});
@@ -441,22 +474,24 @@ void Replica::start_view_change(View v) {
 void Replica::on_start_view_change(NodeId from, const StartViewChange& m) {
   if (m.view < view_) return;
   if (m.view > view_) start_view_change(m.view);
-  if (status_ != Status::kViewChange) {
+  auto* vc = std::get_if<ViewChange>(&status_);
+  if (vc == nullptr) {
     // The sender missed this view's StartView.
     if (is_leader()) send_start_view(from, commit_);
     return;
   }
-  svc_from_.insert(from);
+  vc->svc_from.insert(from);
   maybe_send_do_view_change();
 }
 
 void Replica::maybe_send_do_view_change() {
-  if (status_ != Status::kViewChange || sent_dvc_ || !config_.quorums.is_phase1_quorum(svc_from_)) return;
-  sent_dvc_ = true;
+  auto* vc = std::get_if<ViewChange>(&status_);
+  if (vc == nullptr || vc->sent_dvc || !config_.quorums.is_phase1_quorum(vc->svc_from)) return;
+  vc->sent_dvc = true;
   DoViewChange d{view_, log_view_, op_, commit_, entries_between(commit_, op_, SIZE_MAX, SIZE_MAX)};
   const NodeId primary = primary_of(view_);
   if (primary != config_.self) return send_when_durable(primary, std::move(d));
-  dvcs_[config_.self] = std::move(d);
+  vc->dvcs[config_.self] = std::move(d);
   maybe_start_view();
 }
 
@@ -464,27 +499,29 @@ void Replica::on_do_view_change(NodeId from, const DoViewChange& m) {
   if (m.view < view_) return;
   if (m.view > view_) start_view_change(m.view);
   if (primary_of(view_) != config_.self) return;
-  if (status_ == Status::kNormal) {
+  auto* vc = std::get_if<ViewChange>(&status_);
+  if (vc == nullptr) {
     if (is_leader()) send_start_view(from, m.commit);
     return;
   }
-  svc_from_.insert(from);  // a DoViewChange implies its StartViewChange
-  dvcs_[from] = m;
+  vc->svc_from.insert(from);  // a DoViewChange implies its StartViewChange
+  vc->dvcs[from] = m;
   maybe_send_do_view_change();
   maybe_start_view();
 }
 
 void Replica::maybe_start_view() {
-  if (status_ != Status::kViewChange || primary_of(view_) != config_.self || dvcs_.empty()) return;
+  auto* vc = std::get_if<ViewChange>(&status_);
+  if (vc == nullptr || primary_of(view_) != config_.self || vc->dvcs.empty()) return;
   NodeSet senders;
-  for (const auto& [id, d] : dvcs_) senders.insert(id);
+  for (const auto& [id, d] : vc->dvcs) senders.insert(id);
   if (!config_.bugs.dvc_single_message && !config_.quorums.is_phase1_quorum(senders)) return;
 
   // The freshest log: largest last-normal view, then largest op number.
   const DoViewChange* best = nullptr;
   NodeId best_from = kNoNode;
   Slot k = commit_;
-  for (const auto& [id, d] : dvcs_) {
+  for (const auto& [id, d] : vc->dvcs) {
     if (best == nullptr || std::tie(d.log_view, d.op) > std::tie(best->log_view, best->op)) {
       best = &d;
       best_from = id;
@@ -498,15 +535,15 @@ void Replica::maybe_start_view() {
     new_op = op_;
   } else {
     // Ops up to best->commit are committed but not in its DoViewChange.
-    const Slot have = fetched_through();
+    const Slot have = fetched_through(*vc);
     if (have < best->commit) {
-      if (fetch_from_ != best_from) {
-        fetch_from_ = best_from;
+      if (vc->fetch_from != best_from) {
+        vc->fetch_from = best_from;
         request_state();
       }
       return;
     }
-    for (const auto& [op, batch] : fetched_) {
+    for (const auto& [op, batch] : vc->fetched) {
       if (op > commit_ && op <= best->commit) entries.push_back(SlotValue{op, batch});
     }
     for (const SlotValue& e : best->suffix) {
@@ -515,23 +552,18 @@ void Replica::maybe_start_view() {
     new_op = std::max(best->op, commit_);
   }
   Slot base_for_backups = commit_;
-  for (const auto& [id, d] : dvcs_) base_for_backups = std::min(base_for_backups, d.commit);
+  for (const auto& [id, d] : vc->dvcs) base_for_backups = std::min(base_for_backups, d.commit);
 
-  status_ = Status::kNormal;
-  log_writes_.clear();
-  durable_op_ = Slot{0};
+  Primary p;
+  p.acked.assign(kMaxNodes, Slot{0});
+  p.last_acked_seen.assign(kMaxNodes, Slot{0});
+  p.heartbeat_ticks_left = config_.timing.heartbeat_ticks;
+  p.retry_ticks_left = config_.timing.accept_retry_ticks;
+  status_ = std::move(p);  // forgets the view change (and `best` with it)
   replace_log(commit_, std::move(entries));
   QUORUM_ASSERT(op_ == new_op, "the new log does not end at the chosen op");
   commit_ = std::max(commit_, std::min(k, op_));
-  svc_from_.clear();
-  dvcs_.clear();
-  fetched_.clear();
-  fetch_from_ = kNoNode;
-  std::fill(acked_.begin(), acked_.end(), Slot{0});
-  std::fill(last_acked_seen_.begin(), last_acked_seen_.end(), Slot{0});
-  announced_commit_ = commit_;
-  heartbeat_ticks_left_ = config_.timing.heartbeat_ticks;
-  retry_ticks_left_ = config_.timing.accept_retry_ticks;
+  primary().announced_commit = commit_;
   out_.became_leader = true;
   for (NodeId to : config_.quorums.members().to_vector()) {
     if (to != config_.self) send_start_view(to, base_for_backups);
@@ -559,13 +591,13 @@ void Replica::send_start_view(NodeId to, Slot base) {
 
 void Replica::on_start_view(NodeId from, const StartView& m) {
   if (from != primary_of(m.view) || m.view < view_) return;
-  if (m.view == view_ && status_ == Status::kNormal && !transferring_) return;  // a duplicate
+  if (m.view == view_ && std::holds_alternative<Backup>(status_)) return;  // a duplicate
   const bool same_log_view = log_view_ == m.view;
   become_backup_of(m.view);
   // The part of this log that is certainly in the new one.
   const Slot trusted = same_log_view ? op_ : commit_;
   if (m.base > trusted || commit_ > m.op) return request_state();
-  transferring_ = false;
+  status_ = Backup{std::get<Transfer>(status_).silence_ticks_left};
   replace_log(m.base, m.entries);
   learn_commit(m.commit);
   send_when_durable(from, PrepareOk{view_, op_});
@@ -573,20 +605,21 @@ void Replica::on_start_view(NodeId from, const StartView& m) {
 
 // ---------------------------------------------------------------- state transfer
 
-Slot Replica::fetched_through() const {
+Slot Replica::fetched_through(const ViewChange& vc) const {
   Slot have = commit_;
-  while (fetched_.count(next(have)) != 0) have = next(have);
+  while (vc.fetched.count(next(have)) != 0) have = next(have);
   return have;
 }
 
 void Replica::request_state() {
-  transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
-  if (transferring_) {
+  if (auto* t = std::get_if<Transfer>(&status_)) {
+    t->retry_ticks_left = config_.timing.catchup_retry_ticks;
     const Slot from = log_view_ == view_ ? op_ : commit_;
     return send_now(primary_of(view_), GetState{view_, from});
   }
-  if (status_ == Status::kViewChange && fetch_from_ != kNoNode) {
-    send_now(fetch_from_, GetState{view_, fetched_through()});
+  if (auto* vc = std::get_if<ViewChange>(&status_); vc != nullptr && vc->fetch_from != kNoNode) {
+    vc->retry_ticks_left = config_.timing.catchup_retry_ticks;
+    send_now(vc->fetch_from, GetState{view_, fetched_through(*vc)});
   }
 }
 
@@ -596,7 +629,8 @@ void Replica::on_get_state(NodeId from, const GetState& m) {
     return;
   }
   // Only a replica normal in the asker's view may vouch for uncommitted ops.
-  const bool full = m.view == view_ && status_ == Status::kNormal && !transferring_;
+  const bool full = m.view == view_ && (std::holds_alternative<Primary>(status_) ||
+                                        std::holds_alternative<Backup>(status_));
   const Slot upto = full ? op_ : commit_;
   if (!full && m.op >= upto) return;
   std::vector<SlotValue> entries = entries_between(m.op, upto, config_.limits.max_entries_per_message,
@@ -607,15 +641,16 @@ void Replica::on_get_state(NodeId from, const GetState& m) {
 void Replica::on_new_state(NodeId from, const NewState& m) {
   if (m.view != view_) return;
   if (m.committed_only) {
-    if (status_ != Status::kViewChange || primary_of(view_) != config_.self) return;
+    auto* vc = std::get_if<ViewChange>(&status_);
+    if (vc == nullptr || primary_of(view_) != config_.self) return;
     // Committed ops, kept beside the log until the new view's log is built.
     for (const SlotValue& e : m.entries) {
-      if (e.slot > commit_ && e.slot <= m.commit) fetched_[e.slot] = e.value;
+      if (e.slot > commit_ && e.slot <= m.commit) vc->fetched[e.slot] = e.value;
     }
-    fetch_from_ = kNoNode;
+    vc->fetch_from = kNoNode;
     return maybe_start_view();
   }
-  if (!transferring_ || status_ != Status::kNormal || from != primary_of(view_)) return;
+  if (!transferring() || from != primary_of(view_)) return;
   const Slot trusted = log_view_ == view_ ? op_ : commit_;
   const Slot end = m.entries.empty() ? m.base : m.entries.back().slot;
   // Past what this replica trusts, or a stale answer that ends short of it.
@@ -626,7 +661,7 @@ void Replica::on_new_state(NodeId from, const NewState& m) {
   learn_commit(m.commit);
   reset_timer();
   if (op_ < m.op) return request_state();  // more to come
-  transferring_ = false;
+  status_ = Backup{std::get<Transfer>(status_).silence_ticks_left};
   send_when_durable(from, PrepareOk{view_, op_});
 }
 
@@ -640,7 +675,7 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
   compacted_ = upto;
   snapshot_ = std::move(snapshot);
   log_.erase(log_.begin(), log_.upper_bound(upto));
-  fetched_.erase(fetched_.begin(), fetched_.upper_bound(upto));
+  if (auto* vc = std::get_if<ViewChange>(&status_)) vc->fetched.erase(vc->fetched.begin(), vc->fetched.upper_bound(upto));
   std::vector<SlotValue> rest;
   for (const auto& [op, batch] : log_) rest.push_back(SlotValue{op, batch});
   split_bounded(rest, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
@@ -661,7 +696,8 @@ void Replica::on_snapshot_request(NodeId from, const log::SnapshotRequest& m) {
 
 void Replica::on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m) {
   // Wanted only while fetching, and only past what this replica has.
-  const bool fetching = transferring_ || (status_ == Status::kViewChange && fetch_from_ != kNoNode);
+  const auto* vc = std::get_if<ViewChange>(&status_);
+  const bool fetching = transferring() || (vc != nullptr && vc->fetch_from != kNoNode);
   if (!fetching || m.index <= commit_) return;
   switch (incoming_.receive(m)) {
     case SnapshotReceiver::Step::kIgnored:
@@ -669,7 +705,8 @@ void Replica::on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m) {
     case SnapshotReceiver::Step::kComplete:
       return install_snapshot();
     case SnapshotReceiver::Step::kMore:
-      transfer_ticks_left_ = config_.timing.catchup_retry_ticks;
+      if (auto* t = std::get_if<Transfer>(&status_)) t->retry_ticks_left = config_.timing.catchup_retry_ticks;
+      if (auto* v = std::get_if<ViewChange>(&status_)) v->retry_ticks_left = config_.timing.catchup_retry_ticks;
       send_now(from, incoming_.next_request());
       return;
   }
@@ -681,12 +718,12 @@ void Replica::install_snapshot() {
   // replaces their effect; the harness restores it before `committed`.
   out_.committed.clear();
   log_.erase(log_.begin(), log_.upper_bound(in.index));
-  fetched_.erase(fetched_.begin(), fetched_.upper_bound(in.index));
+  if (auto* vc = std::get_if<ViewChange>(&status_)) vc->fetched.erase(vc->fetched.begin(), vc->fetched.upper_bound(in.index));
   commit_ = applied_ = compacted_ = in.index;
   op_ = std::max(op_, in.index);
   snapshot_ = std::make_shared<const std::string>(std::move(in.bytes));
   out_.snapshot = SnapshotInstall{in.index, snapshot_};
-  if (transferring_) request_state();
+  if (transferring()) request_state();
   maybe_start_view();
 }
 
@@ -695,7 +732,7 @@ void Replica::install_snapshot() {
 void Replica::digest(StateDigest& d) const {
   d.add(view_.value());
   d.add(log_view_.value());
-  d.add(static_cast<std::uint64_t>(status_));
+  d.add(std::uint64_t{status_.index()});
   d.add(op_.value());
   d.add(commit_.value());
   d.add(applied_.value());
@@ -706,33 +743,38 @@ void Replica::digest(StateDigest& d) const {
     for (const Value& v : batch.commands) d.add(v);
     d.separator();
   }
-  d.add(svc_from_);
-  d.add(static_cast<std::uint64_t>(sent_dvc_));
-  for (const auto& [id, dvc] : dvcs_) {
-    d.add(id.value());
-    d.add(dvc.log_view.value());
-    d.add(dvc.op.value());
-    d.add(dvc.commit.value());
-    for (const SlotValue& e : dvc.suffix) {
-      d.add(e.slot.value());
-      for (const Value& v : e.value.commands) d.add(v);
-    }
-    d.separator();
-  }
-  for (const auto& [op, batch] : fetched_) {
-    d.add(op.value());
-    for (const Value& v : batch.commands) d.add(v);
-  }
-  d.add(fetch_from_.value());
-  d.add(static_cast<std::uint64_t>(transferring_));
+  std::visit(Overloaded{
+                 [&](const Primary& p) {
+                   p.queue.digest(d);
+                   for (std::uint32_t i = 0; i < n_; ++i) d.add(p.acked[i].value());
+                   d.add(p.durable_op.value());
+                   d.add(p.announced_commit.value());
+                 },
+                 [&](const Backup&) {},
+                 [&](const Transfer&) {},
+                 [&](const ViewChange& vc) {
+                   d.add(vc.svc_from);
+                   d.add(static_cast<std::uint64_t>(vc.sent_dvc));
+                   for (const auto& [id, dvc] : vc.dvcs) {
+                     d.add(id.value());
+                     d.add(dvc.log_view.value());
+                     d.add(dvc.op.value());
+                     d.add(dvc.commit.value());
+                     for (const SlotValue& e : dvc.suffix) {
+                       d.add(e.slot.value());
+                       for (const Value& v : e.value.commands) d.add(v);
+                     }
+                     d.separator();
+                   }
+                   for (const auto& [op, batch] : vc.fetched) {
+                     d.add(op.value());
+                     for (const Value& v : batch.commands) d.add(v);
+                   }
+                   d.add(vc.fetch_from.value());
+                 },
+             },
+             status_);
   d.separator();
-  for (const Value& v : pending_) d.add(v);
-  d.separator();
-  if (is_leader()) {
-    for (std::uint32_t i = 0; i < n_; ++i) d.add(acked_[i].value());
-    d.add(durable_op_.value());
-    d.add(announced_commit_.value());
-  }
   d.add(snapshot_ ? std::string_view(*snapshot_) : std::string_view());
   incoming_.digest(d);
 }
@@ -749,8 +791,14 @@ void Replica::check_invariants() const {
   // O(1): a gap would show as fewer entries than ops.
   QUORUM_INVARIANT("ContiguousOps", log_.size() == op_.value() - compacted_.value(),
                    "the log has a gap below op " + op_.to_string());
-  if (is_leader()) {
+  const bool normal = !std::holds_alternative<ViewChange>(status_);
+  QUORUM_INVARIANT("NormalLog", !normal || log_view_ == view_ || std::holds_alternative<Transfer>(status_),
+                   "normal in view " + view_.to_string() + " with a log from view " + log_view_.to_string());
+  QUORUM_INVARIANT("PrimaryOfView", is_leader() == (normal && primary_of(view_) == config_.self),
+                   "the primary of view " + view_.to_string() + " is replica " + primary_of(view_).to_string());
+  if (const auto* p = std::get_if<Primary>(&status_)) {
     QUORUM_INVARIANT("PrimaryLog", log_view_ == view_, "a primary whose log is from an older view");
+    QUORUM_INVARIANT("PrimaryDurable", p->durable_op <= op_, "the primary's durable log is past its last op");
   }
 }
 

@@ -41,12 +41,14 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/durability_gate.h"
 #include "core/invariant_guard.h"
 #include "core/log/output.h"
+#include "core/log/proposal_queue.h"
 #include "core/log/protocol.h"
 #include "core/message.h"
 #include "core/prng.h"
@@ -89,7 +91,7 @@ class Replica {
   void expire_heartbeat_timer();
   // A replica waiting for state transfer asks again.
   void expire_transfer_timer();
-  bool transferring() const { return transferring_; }
+  bool transferring() const { return std::holds_alternative<Transfer>(status_); }
   // The state that decides what this replica does next, without tick
   // counters, jitter or write sequence numbers. Only with no write in flight.
   void digest(StateDigest& d) const;
@@ -97,7 +99,7 @@ class Replica {
   // ---- introspection ----
   NodeId id() const { return config_.self; }
   NodeId primary_of(View v) const;
-  bool is_leader() const { return status_ == Status::kNormal && primary_of(view_) == config_.self; }
+  bool is_leader() const { return std::holds_alternative<Primary>(status_); }
   log::Role role() const;
   const char* role_name() const { return log::role_name(role()); }
   NodeId leader_hint() const;
@@ -109,13 +111,41 @@ class Replica {
   Slot compacted() const { return compacted_; }
   std::size_t log_entries() const { return log_.size(); }
   std::optional<Batch> entry(Slot op) const;
-  std::size_t pending_commands() const { return pending_.size(); }
+  std::size_t pending_commands() const;
   std::size_t held_messages() const { return gate_.held(); }
-  // The op `peer` last acknowledged to this primary (follower lag).
-  Slot peer_commit(NodeId peer) const { return acked_[peer.value() - 1]; }
+  // The op `peer` last acknowledged to this primary (follower lag); 0 elsewhere.
+  Slot peer_commit(NodeId peer) const;
 
  private:
-  enum class Status { kNormal, kViewChange };
+  // What this replica is doing in view_. Each status holds the state only it
+  // needs, so leaving one forgets all of it.
+  struct Primary {  // normal in view_, and its primary
+    log::ProposalQueue queue;           // commands not yet in an op
+    std::vector<Slot> acked;            // per node id - 1: highest op acknowledged this view
+    std::vector<Slot> last_acked_seen;  // `acked` at the last resend round
+    std::deque<std::pair<std::uint64_t, Slot>> log_writes;  // (write seq, op_ after it), this view
+    Slot durable_op{0};                 // this replica's own log is durable up to here, this view
+    Slot announced_commit{0};
+    std::uint32_t heartbeat_ticks_left = 0;
+    std::uint32_t retry_ticks_left = 0;  // resends to backups that acknowledged nothing new
+  };
+  struct Backup {  // normal in view_, following its primary
+    std::uint32_t silence_ticks_left = 0;  // then a view change
+  };
+  struct Transfer {  // normal in view_, fetching the log it lacks (state transfer)
+    std::uint32_t silence_ticks_left = 0;  // then a view change
+    std::uint32_t retry_ticks_left = 0;    // then it asks again
+  };
+  struct ViewChange {  // moving to view_
+    NodeSet svc_from;                      // StartViewChanges heard, itself included
+    bool sent_dvc = false;
+    std::map<NodeId, DoViewChange> dvcs;   // new primary: collected for view_
+    std::map<Slot, Batch> fetched;         // new primary: committed ops fetched
+    NodeId fetch_from = kNoNode;           // new primary: fetching them from
+    std::uint32_t progress_ticks_left = 0;  // then the next view
+    std::uint32_t retry_ticks_left = 0;     // a fetch asks again
+  };
+  using Status = std::variant<Primary, Backup, Transfer, ViewChange>;
 
   void on_prepare(NodeId from, const Prepare& m);
   void on_prepare_ok(NodeId from, const PrepareOk& m);
@@ -136,10 +166,12 @@ class Replica {
   void maybe_send_do_view_change();
   void maybe_start_view();
   void send_start_view(NodeId to, Slot base);
+  // A backup of view_ starts fetching the log it lacks.
+  void start_transfer();
   void request_state();
   // A new primary's committed prefix: its commit number, extended by the
   // committed ops it fetched for the new view.
-  Slot fetched_through() const;
+  Slot fetched_through(const ViewChange& vc) const;
   void send_snapshot_chunk(NodeId to, std::uint64_t offset);
   void install_snapshot();
   void send_prepares(NodeId to, Slot after);
@@ -147,6 +179,9 @@ class Replica {
   void send_heartbeat();
   void become_backup_of(View v);
   void drop_pending();
+  // The timer that moves a non-primary to the next view (a primary draws
+  // one too, so every status draws the same random numbers).
+  std::uint32_t* view_timer();
 
   // The log above `base` becomes `entries`; records it durably.
   void replace_log(Slot base, std::vector<SlotValue> entries);
@@ -156,6 +191,7 @@ class Replica {
   void advance_commit();
   void reset_timer();
   std::uint32_t random_view_timeout();
+  Primary& primary() { return std::get<Primary>(status_); }
 
   std::uint64_t persist(Record r);
   void send_now(NodeId to, Payload p);
@@ -170,7 +206,7 @@ class Replica {
 
   View view_;
   View log_view_;  // the latest view in which this replica was normal
-  Status status_ = Status::kNormal;
+  Status status_;
   std::map<Slot, Batch> log_;  // ops compacted_+1 .. op_
   Slot op_{0};
   Slot commit_{0};
@@ -178,33 +214,6 @@ class Replica {
   Slot compacted_{0};  // ops <= compacted_ are in snapshot_, not in log_
   std::shared_ptr<const std::string> snapshot_;
   SnapshotReceiver incoming_;  // a snapshot being received
-
-  // Timers (ticks): a backup's silence timer, a view change's progress
-  // timer; the primary's heartbeat and resend timers; state transfer.
-  std::uint32_t timer_ticks_left_ = 0;
-  std::uint32_t heartbeat_ticks_left_ = 0;
-  std::uint32_t retry_ticks_left_ = 0;
-  std::uint32_t transfer_ticks_left_ = 0;
-
-  // View change.
-  NodeSet svc_from_;
-  bool sent_dvc_ = false;
-  std::map<NodeId, DoViewChange> dvcs_;  // new primary: collected for view_
-  std::map<Slot, Batch> fetched_;        // new primary: committed ops fetched
-  NodeId fetch_from_ = kNoNode;
-
-  // State transfer: normal in view_, waiting for NewState.
-  bool transferring_ = false;
-
-  // Primary.
-  std::deque<Value> pending_;
-  std::size_t pending_bytes_ = 0;
-  std::unordered_set<Value> in_progress_;
-  std::vector<Slot> acked_;          // per node id - 1: highest op acknowledged this view
-  std::vector<Slot> last_acked_seen_;  // acked_ at the last resend round
-  std::deque<std::pair<std::uint64_t, Slot>> log_writes_;  // (write seq, op_ after it), this view
-  Slot durable_op_{0};               // this replica's own log is durable up to here, this view
-  Slot announced_commit_{0};
   std::uint64_t boot_seq_ = 0;  // first start: the boot record's write
 
   DurabilityGate gate_;
