@@ -122,23 +122,22 @@ VsrModel::State VsrModel::apply(const State& before, Action a) const {
 void VsrModel::check(const State& s) const {
   const Ghosts& g = *s.ghosts;
   check_validity(g.committed, options_.commands, "op");
-  // Ops commit only at replicas normal in their view, so every committed op
-  // was committed in a view <= the newest view anyone is normal in; every
-  // replica normal in that view must hold it.
-  auto normal = [](const vsr::Replica& r) {
-    return r.role() == log::Role::kLeader || r.role() == log::Role::kFollower;
-  };
+  // A committed op is in the log every later view starts from, and a replica
+  // normal in a view holds a prefix of that view's log. So every replica
+  // whose log is from the newest view any replica has been normal in (the
+  // largest log_view) holds each committed op it has with the committed
+  // value, whatever it is doing now. A replica whose log is from an older
+  // view (a deposed primary that has not heard of the change, say) may hold
+  // anything above its commit number: that is not checked.
   vsr::View newest{0};
-  for (const auto& box : s.replicas) {
-    if (normal(box->core())) newest = std::max(newest, box->core().view());
-  }
+  for (const auto& box : s.replicas) newest = std::max(newest, box->core().log_view());
   for (const auto& box : s.replicas) {
     const vsr::Replica& r = box->core();
-    if (!normal(r) || r.view() != newest) continue;
+    if (r.log_view() != newest) continue;
     for (const auto& [op, value] : g.committed) {
       if (Slot{op} > r.op() || Slot{op} <= r.compacted()) continue;
       QUORUM_INVARIANT("LogMatchesCommitted", r.entry(Slot{op})->commands == value,
-                       "replica " + r.id().to_string() + ", normal in view " + r.view().to_string() +
+                       "replica " + r.id().to_string() + ", whose log is from view " + r.log_view().to_string() +
                            ", holds another value at committed op " + std::to_string(op));
     }
   }

@@ -12,10 +12,11 @@
 // Invariants, after every action (the cores assert their own as well):
 //   CommittedOpsNeverChange  no op is ever output as committed with two
 //                            values, by any replica in any incarnation
-//   LogMatchesCommitted      a replica normal in the newest view anyone is
-//                            normal in holds every committed op it has with
-//                            the committed value
-//   InOrder                  each replica outputs ops as 1, 2, 3, ...
+//   LogMatchesCommitted      a replica whose log is from the newest view any
+//                            replica has been normal in holds every committed
+//                            op it has with the committed value
+//   AppliedInLogOrder        each replica applies ops as 1, 2, 3, ... (the
+//                            host's own check)
 //   Validity                 committed ops hold only commands a client sent
 #pragma once
 

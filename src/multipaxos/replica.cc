@@ -217,12 +217,13 @@ void Replica::on_accept(NodeId from, const Accept& m) {
       continue;
     }
     SlotState& s = log_[e.slot];
-    if (s.chosen) {
-      // Consistency: a ballot above the one that chose a slot carries the
-      // chosen value forward (what phase 1 guarantees).
+    if (s.chosen && s.chosen_at && m.ballot >= *s.chosen_at) {
+      // Consistency: a ballot at or above the one that chose a slot carries
+      // the chosen value (what phase 1 guarantees). A lower ballot may carry
+      // anything: its Accept can arrive late, after the slot was chosen.
       QUORUM_INVARIANT("Consistency", *s.chosen == e.value,
-                       "slot " + e.slot.to_string() + " is chosen but ballot " +
-                           m.ballot.to_string() + " proposes a different value");
+                       "slot " + e.slot.to_string() + " was chosen at ballot " + s.chosen_at->to_string() +
+                           " but ballot " + m.ballot.to_string() + " proposes a different value");
     }
     if (s.vote && s.vote->ballot == m.ballot) {
       QUORUM_INVARIANT("OneValuePerBallot", s.vote->value == e.value,
@@ -512,7 +513,7 @@ void Replica::on_accepted(NodeId from, const Accepted& m) {
     l->inflight_bytes -= std::min(l->inflight_bytes, wire_bytes(v));
     l->proposals.erase(it);
     for (const Value& cmd : v.commands) l->queue.finish(cmd);
-    mark_chosen(s, v);
+    mark_chosen(s, v, l->ballot);
   }
   advance_commit();
   propose_pending();
@@ -567,7 +568,7 @@ void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit,
   }
   learn_ballot_commit_ = std::max(learn_ballot_commit_, leader_commit);
   auto learn = [&](Slot slot, SlotState& s) {
-    if (!s.chosen && s.vote && s.vote->ballot == leader_ballot) mark_chosen(slot, s.vote->value);
+    if (!s.chosen && s.vote && s.vote->ballot == leader_ballot) mark_chosen(slot, s.vote->value, leader_ballot);
   };
   for (const SlotValue& e : voted) {
     if (e.slot <= commit_ || e.slot > learn_ballot_commit_) continue;
@@ -582,9 +583,11 @@ void Replica::learn_commit(Ballot leader_ballot, Slot leader_commit,
   advance_commit();
 }
 
-void Replica::mark_chosen(Slot slot, const Batch& v) {
+void Replica::mark_chosen(Slot slot, const Batch& v, std::optional<Ballot> at) {
   if (slot <= compacted_) return;  // in the snapshot already
   SlotState& s = log_[slot];
+  // The lowest ballot it is known chosen at makes the strongest check.
+  if (at && (!s.chosen_at || *at < *s.chosen_at)) s.chosen_at = at;
   if (s.chosen) {
     QUORUM_INVARIANT("Agreement", *s.chosen == v,
                      "slot " + slot.to_string() + " was chosen twice with different values");

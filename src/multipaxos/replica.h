@@ -121,6 +121,11 @@ class Replica {
   struct SlotState {
     std::optional<SlotVote> vote;   // what this acceptor accepted
     std::optional<Batch> chosen;    // known chosen value
+    // The ballot it was chosen at, when this replica saw that (its own vote
+    // in the ballot that committed it); unknown when it was learned from a
+    // peer. Only for the Consistency check: not part of the digest, since
+    // nothing the replica does depends on it.
+    std::optional<Ballot> chosen_at;
   };
   struct Following {
     NodeId leader;  // kNoNode when unknown
@@ -180,7 +185,7 @@ class Replica {
   // and slots not yet scanned under this ballot are looked at, so a replica
   // far behind does not walk its whole log on every message.
   void learn_commit(Ballot leader_ballot, Slot leader_commit, const std::vector<SlotValue>& voted = {});
-  void mark_chosen(Slot s, const Batch& v);
+  void mark_chosen(Slot s, const Batch& v, std::optional<Ballot> at = std::nullopt);
   void advance_commit();
   void observe(Ballot b) { highest_seen_ = std::max(highest_seen_, b); }
   void note_peer_commit(NodeId from, Slot c);

@@ -32,6 +32,20 @@ TEST(VsrModel, ACrashRestartResumesFromTheDurableRecords) {
   EXPECT_TRUE(r.depth_exhausted);
 }
 
+// A deposed primary still normal in an old view may hold an uncommitted op
+// another view has since replaced (issue 16): LogMatchesCommitted once took
+// "the newest view anyone is normal in" from the replicas' current status and
+// cried wolf here within 10 actions, with three views.
+TEST(VsrModel, ThreeViewsOfTheCorrectProtocolAreSafe) {
+  VsrModelOptions o;
+  o.views = 3;
+  ExploreLimits limits;
+  limits.max_depth = 10;
+  ExploreReport r = explore(VsrModel(o), limits);
+  EXPECT_FALSE(r.violation) << r.violation->property << ": " << r.violation->message;
+  EXPECT_TRUE(r.depth_exhausted);
+}
+
 class VsrModelBreak : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(VsrModelBreak, YieldsAShortestCounterexample) {
