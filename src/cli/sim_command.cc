@@ -28,6 +28,7 @@ struct SimArgs {
   std::string learner = "classic";
   bool json = false;
   bool trace = false;
+  bool fail_fast = false;
   unsigned jobs = 0;
   std::string program;
 };
@@ -127,7 +128,7 @@ int run_sim(const SimArgs& a) {
   }
 
   unsigned jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
-  sim::BatchReport b = sim::run_batch(*run, a.start_seed, a.seeds, jobs);
+  sim::BatchReport b = sim::run_batch(*run, a.start_seed, a.seeds, jobs, a.fail_fast);
 
   std::ostream& human = a.json ? std::cerr : std::cout;
   constexpr std::size_t kFailuresShown = 3;
@@ -223,6 +224,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--trace", args->trace,
                 "Print the whole event trace (of the seed, with --seeds 1; of failures otherwise)");
   cmd->add_option("--jobs", args->jobs, "Worker threads (default: all cores)");
+  cmd->add_flag("--fail-fast", args->fail_fast,
+                "Stop at the first seed (in seed order) that fails; `seeds` reports how many ran");
   cmd->add_option("--max-batch", args->max_batch, "Log protocols: most client commands per slot")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--window", args->window, "Log protocols: most slots in flight (default 32)")

@@ -80,13 +80,23 @@ const Protocol* find_protocol(const std::string& name) {
 }
 
 BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t seeds,
-                      unsigned jobs) {
+                      unsigned jobs, bool stop_at_first_failure) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<RunResult> results(seeds);
   std::atomic<std::uint64_t> next{0};
+  // The index of the first failing seed found so far: with
+  // stop_at_first_failure, later seeds are skipped (earlier ones still run,
+  // so the first failure in seed order is found whatever the scheduling).
+  std::atomic<std::uint64_t> first_failure{seeds};
   auto worker = [&] {
     for (std::uint64_t i = next++; i < seeds; i = next++) {
+      if (stop_at_first_failure && i > first_failure.load()) continue;
       results[i] = run(start_seed + i, false);
+      if (stop_at_first_failure && results[i].violation) {
+        std::uint64_t seen = first_failure.load();
+        while (i < seen && !first_failure.compare_exchange_weak(seen, i)) {
+        }
+      }
     }
   };
   jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::uint64_t>(seeds, 1))));
@@ -94,6 +104,10 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
   for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  if (stop_at_first_failure && first_failure.load() < seeds) {
+    seeds = first_failure.load() + 1;
+    results.resize(seeds);
+  }
 
   BatchReport b;
   b.seeds = seeds;

@@ -60,7 +60,9 @@ struct BatchReport {
   double elapsed_seconds = 0;
 };
 
+// With stop_at_first_failure the batch ends at the first seed (in seed
+// order) that fails: `seeds` in the report is how many ran up to it.
 BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t seeds,
-                      unsigned jobs);
+                      unsigned jobs, bool stop_at_first_failure = false);
 
 }  // namespace quorum::sim
