@@ -75,3 +75,7 @@ extern template class LogHarness<vsr::Protocol>;
 inline vsr::View V(std::uint64_t v) { return vsr::View{v}; }
 
 }  // namespace quorum::logtest
+
+namespace quorum::vsr {
+inline void PrintTo(const View& v, std::ostream* os) { *os << "view " << v.to_string(); }
+}  // namespace quorum::vsr
