@@ -125,6 +125,7 @@ void LogHarness<P>::act(std::uint32_t id, F&& f) {
   Replica& s = slot(id);
   if (!s.host) return;
   const log::Role before = s.host->core().role();
+  const std::size_t mark = events_.size();
   try {
     f(*s.host);
   } catch (const InvariantFailure& failure) {
@@ -132,8 +133,11 @@ void LogHarness<P>::act(std::uint32_t id, F&& f) {
   }
   const Core& core = s.host->core();
   if (core.role() != before) {
-    note(Event::Kind::kRole, std::to_string(id) + " " + log::role_name(before) + " -> " +
-                                 log::role_name(core.role()) + " (" + P::kEpoch + " " + P::epoch(core) + ")");
+    // The headline of what this input did, before the messages it caused.
+    events_.insert(events_.begin() + static_cast<std::ptrdiff_t>(mark),
+                   Event{Event::Kind::kRole, std::to_string(id) + " " + log::role_name(before) + " -> " +
+                                                 log::role_name(core.role()) + " (" + P::kEpoch + " " +
+                                                 P::epoch(core) + ")"});
   }
   violations_from(oracle_.after(*this));
 }
@@ -237,14 +241,13 @@ void LogHarness<P>::check_state(std::uint32_t id, Slot applied, std::uint64_t di
 template <class P>
 log::SubmitResult LogHarness<P>::submit(std::uint32_t id, const std::string& label) {
   host(id);  // a script that submits to a down replica is wrong: throw
+  const std::size_t at = events_.size();
+  note(Event::Kind::kClient, std::to_string(id) + " submit " + show(batch({label})));
   log::SubmitResult r{log::SubmitStatus::kNotLeader, kNoNode};
   act(id, [&](Host& h) { r = h.submit(command(label)); });
-  const char* status = r.status == log::SubmitStatus::kAccepted ? "accepted"
-                       : r.status == log::SubmitStatus::kBusy   ? "busy"
-                                                                : "not leader";
-  note(Event::Kind::kClient, std::to_string(id) + " submit " + show(batch({label})) + ": " + status +
-                                 (r.status == log::SubmitStatus::kNotLeader ? " (hint " + r.leader_hint.to_string() + ")"
-                                                                            : ""));
+  events_[at].text += r.status == log::SubmitStatus::kAccepted ? ": accepted"
+                      : r.status == log::SubmitStatus::kBusy   ? ": busy"
+                                                               : ": not leader (hint " + r.leader_hint.to_string() + ")";
   return r;
 }
 
