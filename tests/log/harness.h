@@ -247,7 +247,7 @@ class LogHarness {
   template <class F>
   void act(std::uint32_t id, F&& f);
   void stop(std::uint32_t id, const InvariantFailure& f);
-  void check_validated_type(const Msgs& which) const;
+  void check_type(const Msgs& which) const;
   std::vector<Envelope> take(const Msgs& which);
   void deliver_one(const Envelope& e);
   void violation(const std::string& what);

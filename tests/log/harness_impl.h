@@ -325,7 +325,7 @@ bool LogHarness<P>::matches(const Msgs& which, const Envelope& e) const {
 
 // A misspelt type would match nothing and make a scenario vacuous.
 template <class P>
-void LogHarness<P>::check_validated_type(const Msgs& which) const {
+void LogHarness<P>::check_type(const Msgs& which) const {
   if (which.type().empty()) return;
   const auto& types = Traits<P>::kMessageTypes;
   if (std::find(types.begin(), types.end(), which.type()) == types.end()) {
@@ -335,7 +335,7 @@ void LogHarness<P>::check_validated_type(const Msgs& which) const {
 
 template <class P>
 std::vector<Envelope> LogHarness<P>::take(const Msgs& which) {
-  check_validated_type(which);
+  check_type(which);
   std::vector<Envelope> taken;
   std::vector<Envelope> kept;
   for (Envelope& e : in_flight_) (matches(which, e) ? taken : kept).push_back(std::move(e));
@@ -361,7 +361,7 @@ std::size_t LogHarness<P>::deliver(const Msgs& which) {
 
 template <class P>
 bool LogHarness<P>::deliver_first(const Msgs& which) {
-  check_validated_type(which);
+  check_type(which);
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Envelope& e) { return matches(which, e); });
   if (it == in_flight_.end()) return false;
   Envelope e = std::move(*it);
@@ -387,7 +387,7 @@ std::size_t LogHarness<P>::drop(const Msgs& which) {
 
 template <class P>
 std::size_t LogHarness<P>::duplicate(const Msgs& which) {
-  check_validated_type(which);
+  check_type(which);
   std::vector<Envelope> copies;
   for (const Envelope& e : in_flight_) {
     if (matches(which, e)) copies.push_back(e);
@@ -401,14 +401,14 @@ std::size_t LogHarness<P>::duplicate(const Msgs& which) {
 
 template <class P>
 std::size_t LogHarness<P>::count(const Msgs& which) const {
-  check_validated_type(which);
+  check_type(which);
   return static_cast<std::size_t>(
       std::count_if(in_flight_.begin(), in_flight_.end(), [&](const Envelope& e) { return matches(which, e); }));
 }
 
 template <class P>
 std::vector<Envelope> LogHarness<P>::in_flight(const Msgs& which) const {
-  check_validated_type(which);
+  check_type(which);
   std::vector<Envelope> out;
   for (const Envelope& e : in_flight_) {
     if (matches(which, e)) out.push_back(e);
@@ -521,14 +521,14 @@ Labels LogHarness<P>::committed_commands(std::uint32_t id) const {
 
 template <class P>
 std::size_t LogHarness<P>::sent(const Msgs& which) const {
-  check_validated_type(which);
+  check_type(which);
   return static_cast<std::size_t>(
       std::count_if(sent_.begin(), sent_.end(), [&](const Envelope& e) { return matches(which, e); }));
 }
 
 template <class P>
 std::vector<Envelope> LogHarness<P>::sent_messages(const Msgs& which) const {
-  check_validated_type(which);
+  check_type(which);
   std::vector<Envelope> out;
   for (const Envelope& e : sent_) {
     if (matches(which, e)) out.push_back(e);

@@ -125,8 +125,9 @@ TEST(LogHarnessChecks, CatchesTwoValuesInOneBallotAndVotesForNothing) {
   EXPECT_THAT(h.violations(), Contains(HasSubstr("that no Accept proposed")));
 }
 
-// The same for VSR: a view that prepares two values at one op.
-TEST(LogHarnessChecks, CatchesAViewThatPreparesTwoValuesAtOneOp) {
+// The same for VSR: a view that prepares two values at one op, and a
+// PrepareOk for a view its sender's durable log never reached.
+TEST(LogHarnessChecks, CatchesAViewThatPreparesTwoValuesAtOneOpAndAPrepareOkAheadOfTheDisk) {
   VsrOptions o;
   o.expect_violations = true;
   VsrHarness h(o);
@@ -135,6 +136,21 @@ TEST(LogHarnessChecks, CatchesAViewThatPreparesTwoValuesAtOneOp) {
   ASSERT_EQ(h.count(msgs("Prepare").slot(1)), 2u);
   h.inject(Envelope{N(1), N(3), vsr::Prepare{V(0), {log::SlotValue{S(1), batch({"z"})}}, S(0)}});
   EXPECT_THAT(h.violations(), Contains(HasSubstr("view 0 prepared two values at op 1")));
+  h.inject(Envelope{N(3), N(2), vsr::PrepareOk{V(1), S(0)}});
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("a PrepareOk(v1, op 0) from 3, whose durable log is from v0")));
+}
+
+// A committed command that is not a client request (the harness's labels
+// always are; these bytes bypass them): the host skips it and reports it.
+TEST(LogHarnessChecks, CatchesACommittedCommandThatIsNotAClientRequest) {
+  MultiPaxosOptions o;
+  o.expect_violations = true;
+  MultiPaxosHarness h(o);
+  ASSERT_TRUE(h.elect(1));
+  h.host(1).submit("not a request");
+  h.settle();
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("replica 1 committed 13 bytes at 1 that are not a client request")));
+  EXPECT_EQ(h.host(1).stats().undecodable, 1u);
 }
 
 }  // namespace

@@ -872,6 +872,7 @@ TEST(MultiPaxosHarnessChecks, CatchesSkipPhase1OnTakeover) {
   EXPECT_EQ(h.committed(3), slots({{1, batch({"evil"})}}));
   EXPECT_THAT(h.violations(), Contains(HasSubstr("Consistency")));
   EXPECT_THAT(h.violations(), Contains(HasSubstr("Agreement")));
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("committed [evil] at slot 1 but a quorum accepted [a]")));
 }
 
 }  // namespace
