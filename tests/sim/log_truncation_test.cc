@@ -15,18 +15,6 @@
 namespace quorum::sim {
 namespace {
 
-template <class P>
-class LogSimTruncation : public ::testing::Test {};
-
-using LogProtocols = ::testing::Types<multipaxos::Protocol, vsr::Protocol>;
-struct ProtocolName {
-  template <class P>
-  static std::string GetName(int) {
-    return P::kName;
-  }
-};
-TYPED_TEST_SUITE(LogSimTruncation, LogProtocols, ProtocolName);
-
 constexpr std::uint64_t kSnapshotEverySlots = 8;
 constexpr int kCommandsPerPhase = 300;
 
@@ -77,8 +65,8 @@ Phase run_phase(LogCluster<P>& c, std::uint64_t& next_request, int commands) {
   return p;
 }
 
-TYPED_TEST(LogSimTruncation, TheHostTruncatesTheLogAfterEveryCompaction) {
-  using P = TypeParam;
+template <class P>
+void check_truncation() {
   LogClusterOptions<P> o;
   o.snapshot_every_slots = kSnapshotEverySlots;
   o.limits.max_batch_commands = 1;  // a slot per command: many compactions
@@ -113,6 +101,20 @@ TYPED_TEST(LogSimTruncation, TheHostTruncatesTheLogAfterEveryCompaction) {
   EXPECT_GT(c.host(NodeId{2})->snapshot_index(), Slot{0});
   run_phase(c, next_request, kSnapshotEverySlots);
 }
+
+class SimLogTruncation : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SimLogTruncation, TheHostTruncatesTheLogAfterEveryCompaction) {
+  if (GetParam() == multipaxos::Protocol::kName) {
+    check_truncation<multipaxos::Protocol>();
+  } else {
+    check_truncation<vsr::Protocol>();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, SimLogTruncation,
+                         ::testing::Values(multipaxos::Protocol::kName, vsr::Protocol::kName),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace quorum::sim
