@@ -33,8 +33,9 @@
 // digest is the same), that write numbers grow by one per incarnation, and
 // whatever the protocol's oracle (Traits<P>::Oracle) adds. An invariant a
 // host or core asserts (core/assert.h) stops that replica, as it would stop
-// a process; it is reported like the harness's own checks. A violation is an
-// ADD_FAILURE and is listed in violations(), unless the options expect them.
+// a process; it is reported like the harness's own checks. Every violation
+// is listed in violations() and, unless the options expect violations, fails
+// the test (ADD_FAILURE).
 #pragma once
 
 #include <gtest/gtest.h>
