@@ -159,12 +159,17 @@ void LogHarness<P>::start(std::uint32_t id) {
   s.synced.clear();
   s.last_seq = 0;
   s.host.emplace(config_for(id), s.store, *s.sink);
-  auto recovered = s.host->recover();
-  if (!recovered.ok()) {
-    s.host.reset();
-    return violation("replica " + std::to_string(id) + " does not recover: " + recovered.error().message);
+  std::optional<Result<host::Recovered, host::RecoveryError>> recovered;
+  try {
+    recovered.emplace(s.host->recover());
+  } catch (const InvariantFailure& failure) {
+    return stop(id, failure);  // a core that refuses what its disk says
   }
-  const host::Recovered& r = recovered.value();
+  if (!recovered->ok()) {
+    s.host.reset();
+    return violation("replica " + std::to_string(id) + " does not recover: " + recovered->error().message);
+  }
+  const host::Recovered& r = recovered->value();
   if (s.incarnation > 0) {
     note(Event::Kind::kLife, "restart " + std::to_string(id) + " (" + r.durable + ", snapshot at " +
                                  r.snapshot_index.to_string() + ", " + std::to_string(r.log.records) +
