@@ -2,145 +2,141 @@
 // Promise or Accepted leaves only once every write issued before it is
 // durable; writes carry increasing seqs; heartbeats never wait for the disk;
 // a replica restarted from its records keeps its promise and its votes, and
-// what was not durable was never vouched for.
+// what was not durable was never vouched for. Everything runs on the log
+// harness (tests/log/harness.h), through the shared replica host.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "harness.h"
+#include "multipaxos_traits.h"
 
-namespace quorum::mptest {
+namespace quorum::logtest {
 namespace {
 
+using Harness = MultiPaxosHarness;
+using log::SlotValue;
+using multipaxos::Accept;
+using multipaxos::Accepted;
 using multipaxos::AcceptRecord;
+using multipaxos::DurableState;
 using multipaxos::Heartbeat;
 using multipaxos::HeartbeatReply;
 using multipaxos::Nack;
 using multipaxos::Prepare;
 using multipaxos::Promise;
 using multipaxos::PromiseRecord;
+using multipaxos::Record;
+using multipaxos::SlotVote;
 using ::testing::IsEmpty;
 
-// One replica driven by hand: node 2 of {1,2,3}.
+// Replica 2 of {1,2,3}, driven by hand-made messages; nothing it sends is
+// delivered.
 class MultiPaxosDurability : public ::testing::Test {
  protected:
-  MultiPaxosDurability()
-      : handler_(&throw_handler),
-        r_(Config{N(2), QuorumSystem::majority(NodeSet::first_n(3)), Timing{}, Limits{}, Bugs{}, 5},
-           DurableState{}) {}
-
-  static void throw_handler(const InvariantFailure& f) { throw InvariantViolated(f); }
-
-  Output step(std::uint32_t from, Payload p) {
-    r_.step(Envelope{N(from), N(2), std::move(p)});
-    return r_.take_output();
+  // A message from `from` arrives at 2.
+  void step(std::uint32_t from, Payload p) {
+    h_.inject(Envelope{N(from), N(2), std::move(p)});
+    ASSERT_EQ(h_.deliver(any_msg().to(2)), 1u);
   }
-  Output durable(std::uint64_t seq) {
-    r_.on_durable(seq);
-    return r_.take_output();
-  }
+  // What 2 sent that is still in flight (all of it: nothing is delivered).
+  std::vector<Envelope> sent_by_2() const { return h_.in_flight(any_msg().from(2)); }
+  // The write number of the last record 2 made durable.
+  std::uint64_t last_durable_seq() const { return h_.store(2).durable_records().back().seq; }
 
-  ScopedInvariantHandler handler_;
-  Replica r_;
+  Harness h_{3};
 };
 
 TEST_F(MultiPaxosDurability, PromiseLeavesOnlyOnceItsRecordIsDurable) {
-  Output o = step(1, Prepare{B(1, 1), S(1)});
-  ASSERT_EQ(o.writes.size(), 1u);
-  EXPECT_EQ(o.writes[0].seq, 1u);
-  EXPECT_EQ(o.writes[0].record, Record{PromiseRecord{B(1, 1)}});
-  EXPECT_THAT(o.messages, IsEmpty()) << "Promise before its record is durable";
-  EXPECT_EQ(r_.held_messages(), 1u);
+  step(1, Prepare{B(1, 1), S(1)});
+  ASSERT_EQ(h_.pending_writes(2), 1u);
+  EXPECT_THAT(sent_by_2(), IsEmpty()) << "Promise before its record is durable";
+  EXPECT_EQ(h_.core(2).held_messages(), 1u);
 
-  o = durable(1);
-  EXPECT_THAT(o.writes, IsEmpty());
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(1), Promise{B(1, 1), S(0), {}, {}, S(0)}}));
-  EXPECT_EQ(r_.held_messages(), 0u);
+  ASSERT_EQ(h_.sync(2), 1u);
+  EXPECT_EQ(h_.synced(2), (std::vector<Record>{PromiseRecord{B(1, 1)}}));
+  EXPECT_EQ(last_durable_seq(), 1u);
+  EXPECT_EQ(h_.pending_writes(2), 0u) << "acknowledging it wrote nothing new";
+  EXPECT_EQ(sent_by_2(), (std::vector<Envelope>{Envelope{N(2), N(1), Promise{B(1, 1), S(0), {}, {}, S(0)}}}));
+  EXPECT_EQ(h_.core(2).held_messages(), 0u);
 }
 
 TEST_F(MultiPaxosDurability, AcceptedLeavesOnlyOnceTheVoteIsDurable) {
-  Output o = step(1, Prepare{B(1, 1), S(1)});
-  durable(o.writes.at(0).seq);
-  o = step(1, Accept{B(1, 1), {SlotValue{S(1), batch({"x"})}}, S(0)});
-  ASSERT_EQ(o.writes.size(), 1u);
-  EXPECT_EQ(o.writes[0].seq, 2u);
-  EXPECT_EQ(o.writes[0].record, (Record{AcceptRecord{B(1, 1), {SlotValue{S(1), batch({"x"})}}}}));
-  EXPECT_THAT(o.messages, IsEmpty()) << "Accepted before the vote is durable";
+  step(1, Prepare{B(1, 1), S(1)});
+  h_.sync(2);
+  h_.drop(any_msg());
+  step(1, Accept{B(1, 1), {SlotValue{S(1), batch({"x"})}}, S(0)});
+  ASSERT_EQ(h_.pending_writes(2), 1u);
+  EXPECT_THAT(sent_by_2(), IsEmpty()) << "Accepted before the vote is durable";
 
-  o = durable(2);
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(1), Accepted{B(1, 1), {S(1)}, S(0)}}));
+  ASSERT_EQ(h_.sync(2), 1u);
+  EXPECT_EQ(h_.synced(2).back(), (Record{AcceptRecord{B(1, 1), {SlotValue{S(1), batch({"x"})}}}}));
+  EXPECT_EQ(last_durable_seq(), 2u);
+  EXPECT_EQ(sent_by_2(), (std::vector<Envelope>{Envelope{N(2), N(1), Accepted{B(1, 1), {S(1)}, S(0)}}}));
 }
 
-// A reply vouches for every write issued before it: with two writes pending,
-// making the first durable releases only what depends on the first.
+// A reply vouches for every write issued before it: with three writes
+// pending, making the first durable releases only what depends on the first.
 TEST_F(MultiPaxosDurability, RepliesWaitForEveryEarlierWrite) {
-  Output p = step(1, Prepare{B(1, 1), S(1)});
-  Output a = step(1, Accept{B(1, 1), {SlotValue{S(1), batch({"x"})}}, S(0)});
-  Output p3 = step(3, Prepare{B(1, 3), S(1)});
-  ASSERT_EQ(p.writes.size(), 1u);
-  ASSERT_EQ(a.writes.size(), 1u);
-  ASSERT_EQ(p3.writes.size(), 1u);
-  EXPECT_EQ(p.writes[0].seq, 1u);
-  EXPECT_EQ(a.writes[0].seq, 2u);
-  EXPECT_EQ(p3.writes[0].seq, 3u);
-  EXPECT_EQ(r_.held_messages(), 3u);
+  step(1, Prepare{B(1, 1), S(1)});
+  step(1, Accept{B(1, 1), {SlotValue{S(1), batch({"x"})}}, S(0)});
+  step(3, Prepare{B(1, 3), S(1)});
+  ASSERT_EQ(h_.pending_writes(2), 3u);
+  EXPECT_EQ(h_.core(2).held_messages(), 3u);
 
-  Output o = durable(1);
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<Promise>(o.messages[0].payload));
-  o = durable(1);  // a repeated acknowledgement changes nothing
-  EXPECT_THAT(o.messages, IsEmpty());
-  o = durable(3);  // acknowledges 2 and 3 at once
-  ASSERT_EQ(o.messages.size(), 2u);
-  EXPECT_TRUE(std::holds_alternative<Accepted>(o.messages[0].payload));
-  const auto* promise = std::get_if<Promise>(&o.messages[1].payload);
+  ASSERT_EQ(h_.sync(2, 1), 1u);
+  EXPECT_EQ(last_durable_seq(), 1u);
+  std::vector<Envelope> out = sent_by_2();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Promise>(out[0].payload));
+  h_.host(2).on_durable(1);  // a repeated acknowledgement changes nothing
+  EXPECT_EQ(sent_by_2().size(), 1u);
+  ASSERT_EQ(h_.sync(2), 2u);  // acknowledges 2 and 3 at once
+  EXPECT_EQ(last_durable_seq(), 3u);
+  out = sent_by_2();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<Accepted>(out[1].payload));
+  const auto* promise = std::get_if<Promise>(&out[2].payload);
   ASSERT_NE(promise, nullptr);
-  EXPECT_EQ(o.messages[1].to, N(3));
+  EXPECT_EQ(out[2].to, N(3));
   // The second promise reports the vote.
   EXPECT_EQ(promise->votes, (std::vector<SlotVote>{SlotVote{S(1), B(1, 1), batch({"x"})}}));
-  EXPECT_EQ(r_.held_messages(), 0u);
+  EXPECT_EQ(h_.core(2).held_messages(), 0u);
 }
 
 TEST_F(MultiPaxosDurability, HeartbeatRepliesAndNacksDoNotWaitForTheDisk) {
-  Output o = step(1, Prepare{B(2, 1), S(1)});
-  ASSERT_EQ(o.writes.size(), 1u);  // pending, never acknowledged here
-  o = step(1, Heartbeat{B(2, 1), S(0)});
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(1), HeartbeatReply{B(2, 1), S(0)}}));
-  o = step(3, Prepare{B(1, 3), S(1)});
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(3), Nack{B(1, 3), B(2, 1)}}));
-  EXPECT_THAT(o.writes, IsEmpty()) << "a rejected Prepare is not persisted";
-  o = step(3, Accept{B(1, 3), {SlotValue{S(1), batch({"y"})}}, S(0)});
-  ASSERT_EQ(o.messages.size(), 1u);
-  EXPECT_EQ(o.messages[0], (Envelope{N(2), N(3), Nack{B(1, 3), B(2, 1)}}));
-  EXPECT_THAT(o.writes, IsEmpty()) << "a rejected Accept is not a vote";
+  step(1, Prepare{B(2, 1), S(1)});
+  ASSERT_EQ(h_.pending_writes(2), 1u);  // pending, never made durable here
+  step(1, Heartbeat{B(2, 1), S(0)});
+  EXPECT_EQ(sent_by_2(), (std::vector<Envelope>{Envelope{N(2), N(1), HeartbeatReply{B(2, 1), S(0)}}}));
+  h_.drop(any_msg());
+  step(3, Prepare{B(1, 3), S(1)});
+  EXPECT_EQ(sent_by_2(), (std::vector<Envelope>{Envelope{N(2), N(3), Nack{B(1, 3), B(2, 1)}}}));
+  EXPECT_EQ(h_.pending_writes(2), 1u) << "a rejected Prepare is not persisted";
+  h_.drop(any_msg());
+  step(3, Accept{B(1, 3), {SlotValue{S(1), batch({"y"})}}, S(0)});
+  EXPECT_EQ(sent_by_2(), (std::vector<Envelope>{Envelope{N(2), N(3), Nack{B(1, 3), B(2, 1)}}}));
+  EXPECT_EQ(h_.pending_writes(2), 1u) << "a rejected Accept is not a vote";
 }
 
 TEST_F(MultiPaxosDurability, CandidateSendsPrepareOnlyOnceItsOwnPromiseIsDurable) {
-  Output o;
-  for (int i = 0; i < 200 && o.writes.empty(); ++i) {
-    r_.tick();
-    o = r_.take_output();
-  }
-  ASSERT_STREQ(r_.role_name(), "candidate");
-  ASSERT_EQ(o.writes.size(), 1u);
-  const Ballot b = std::get<PromiseRecord>(o.writes[0].record).ballot;
+  for (int i = 0; i < 200 && h_.pending_writes(2) == 0; ++i) h_.tick(2);
+  ASSERT_EQ(h_.core(2).role(), log::Role::kCandidate);
+  ASSERT_EQ(h_.pending_writes(2), 1u);
+  const Ballot b = h_.core(2).promised();
   EXPECT_EQ(b.node, N(2));
-  EXPECT_EQ(r_.promised(), b);
-  EXPECT_THAT(o.messages, IsEmpty());
-  o = durable(o.writes[0].seq);
-  ASSERT_EQ(o.messages.size(), 3u);
-  for (const Envelope& e : o.messages) EXPECT_EQ(e.payload, Payload{(Prepare{b, S(1)})});
+  EXPECT_THAT(sent_by_2(), IsEmpty());
+  ASSERT_EQ(h_.sync(2), 1u);
+  EXPECT_EQ(h_.synced(2), (std::vector<Record>{PromiseRecord{b}}));
+  const std::vector<Envelope> out = sent_by_2();
+  ASSERT_EQ(out.size(), 3u);
+  for (const Envelope& e : out) EXPECT_EQ(e.payload, Payload{(Prepare{b, S(1)})});
 }
 
 TEST_F(MultiPaxosDurability, AcknowledgingAWriteNeverIssuedIsAnError) {
   step(1, Prepare{B(1, 1), S(1)});
-  EXPECT_THROW(r_.on_durable(2), InvariantViolated);
+  EXPECT_THROW(h_.host(2).on_durable(2), InvariantFailure);
 }
 
 // Across a whole run, every incarnation's writes carry seq 1, 2, 3, ... (the
@@ -154,7 +150,7 @@ TEST(MultiPaxosDurabilityRun, EveryReplyIsBackedByDurableRecords) {
   h.deliver(msgs("Accept"));
   // Nothing is durable yet: no Accepted anywhere.
   EXPECT_EQ(h.count(msgs("Accepted")), 0u);
-  for (std::uint32_t id = 1; id <= 3; ++id) EXPECT_EQ(h.pending_writes(id).size(), 5u);
+  for (std::uint32_t id = 1; id <= 3; ++id) EXPECT_EQ(h.pending_writes(id), 5u);
   // One write at a time: each makes exactly one Accepted leave.
   for (std::size_t k = 1; k <= 5; ++k) {
     h.sync(2, 1);
@@ -183,24 +179,24 @@ TEST(MultiPaxosRecovery, RestartedReplicaKeepsItsPromiseAndVotes) {
   Harness h(3);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Ballot b1 = h.replica(1).promised();
+  const Ballot b1 = h.core(1).promised();
   h.submit(1, "a");
   ASSERT_EQ(h.deliver(msgs("Accept").to(2)), 1u);
   h.drop(msgs("Accept"));
   h.sync(2);
   h.drop(msgs("Accepted"));
 
-  while (std::string(h.replica(3).role_name()) == "follower") h.tick(3);
+  while (h.core(3).role() == log::Role::kFollower) h.tick(3);
   h.sync(3);
   ASSERT_EQ(h.deliver(msgs("Prepare").from(3).to(2)), 1u);
   h.sync(2);
   h.drop(any_msg());
-  const Ballot b2 = h.replica(2).promised();
+  const Ballot b2 = h.core(2).promised();
   ASSERT_GT(b2, b1);
 
   h.crash(2);
   h.restart(2);
-  EXPECT_EQ(h.replica(2).promised(), b2);
+  EXPECT_EQ(h.core(2).promised(), b2);
   DurableState d = h.durable_state(2);
   EXPECT_EQ(d.promised, b2);
   EXPECT_EQ(d.accepted.at(S(1)), (SlotVote{S(1), b1, batch({"a"})}));
@@ -214,22 +210,22 @@ TEST(MultiPaxosRecovery, RestartedReplicaKeepsItsPromiseAndVotes) {
   auto nacks = h.in_flight(msgs("Nack").from(2));
   ASSERT_EQ(nacks.size(), 1u);
   EXPECT_EQ(std::get<Nack>(nacks[0].payload), (Nack{b1, b2}));
-  EXPECT_THAT(h.pending_writes(2), IsEmpty()) << "no vote below the promise";
+  EXPECT_EQ(h.pending_writes(2), 0u) << "no vote below the promise";
   // A Prepare below the promise: refused too.
   h.inject(Envelope{N(1), N(2), Prepare{b1, S(1)}});
   h.deliver(msgs("Prepare").to(2));
   EXPECT_EQ(h.count(msgs("Nack").from(2)), 2u);
   EXPECT_EQ(h.count(msgs("Promise").from(2)), 0u);
-  EXPECT_THAT(h.pending_writes(2), IsEmpty());
+  EXPECT_EQ(h.pending_writes(2), 0u);
   EXPECT_EQ(h.durable(2).size(), records);
-  EXPECT_FALSE(h.replica(2).chosen(S(1)).has_value());
+  EXPECT_FALSE(h.core(2).chosen(S(1)).has_value());
 
   // The Nack deposes 1; its next campaign learns the vote from 2's promise
   // and finishes it.
   h.deliver(msgs("Nack").to(1));
-  EXPECT_FALSE(h.replica(1).is_leader());
+  EXPECT_FALSE(h.core(1).is_leader());
   ASSERT_TRUE(h.elect(1)) << h.history();
-  EXPECT_GT(h.replica(1).promised(), b2);
+  EXPECT_GT(h.core(1).promised(), b2);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1).front(), (SlotValue{S(1), batch({"a"})}));
   EXPECT_THAT(h.violations(), IsEmpty());
@@ -241,14 +237,14 @@ TEST(MultiPaxosRecovery, UnsyncedWritesAreLostAndWereNeverVouchedFor) {
   Harness h(3);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Ballot b1 = h.replica(1).promised();
+  const Ballot b1 = h.core(1).promised();
   h.submit(1, "a");
   ASSERT_EQ(h.deliver(msgs("Accept").to(2)), 1u);
-  ASSERT_EQ(h.pending_writes(2).size(), 1u);
+  ASSERT_EQ(h.pending_writes(2), 1u);
   EXPECT_EQ(h.sent(msgs("Accepted").from(2)), 0u);
   h.crash(2);
   h.restart(2);
-  EXPECT_EQ(h.replica(2).promised(), b1) << "the promise was durable";
+  EXPECT_EQ(h.core(2).promised(), b1) << "the promise was durable";
   EXPECT_TRUE(h.durable_state(2).accepted.empty()) << "the vote was not";
   EXPECT_EQ(h.sent(msgs("Accepted").from(2)), 0u);
 
@@ -262,26 +258,26 @@ TEST(MultiPaxosRecovery, UnsyncedWritesAreLostAndWereNeverVouchedFor) {
 // itself is durable before any Prepare leaves.
 TEST(MultiPaxosRecovery, RestartedCandidateCampaignsWithAHigherBallot) {
   Harness h(3);
-  while (std::string(h.replica(1).role_name()) == "follower") h.tick(1);
-  const Ballot first = h.replica(1).promised();
+  while (h.core(1).role() == log::Role::kFollower) h.tick(1);
+  const Ballot first = h.core(1).promised();
   EXPECT_EQ(h.count(msgs("Prepare")), 0u) << "held until the promise is durable";
   h.sync(1);
   EXPECT_EQ(h.count(msgs("Prepare").from(1)), 3u);
   h.crash(1);
   h.drop(any_msg());
   h.restart(1);
-  EXPECT_EQ(h.replica(1).promised(), first);
+  EXPECT_EQ(h.core(1).promised(), first);
   ASSERT_TRUE(h.elect(1)) << h.history();
-  EXPECT_GT(h.replica(1).promised(), first);
+  EXPECT_GT(h.core(1).promised(), first);
 
   // Crash with the promise still pending: its Prepare never left, and the
   // ballot may be chosen again without harm.
   Harness g(3);
-  while (std::string(g.replica(2).role_name()) == "follower") g.tick(2);
+  while (g.core(2).role() == log::Role::kFollower) g.tick(2);
   EXPECT_EQ(g.sent(msgs("Prepare")), 0u);
   g.crash(2);
   g.restart(2);
-  EXPECT_TRUE(g.replica(2).promised().is_zero());
+  EXPECT_TRUE(g.core(2).promised().is_zero());
 }
 
 // Many crashes and restarts of followers while commands flow: every
@@ -305,7 +301,7 @@ TEST(MultiPaxosRecovery, FollowersCrashingAndRestartingConverge) {
   h.restart(3);
   ASSERT_TRUE(h.run_until([&] {
     for (std::uint32_t id = 1; id <= 3; ++id) {
-      if (!h.replica(id).is_leader() && h.replica(id).leader_hint() != N(1)) return false;
+      if (!h.core(id).is_leader() && h.core(id).leader_hint() != N(1)) return false;
       if (h.committed_commands(id).size() != static_cast<std::size_t>(submitted)) return false;
     }
     return true;
@@ -317,4 +313,4 @@ TEST(MultiPaxosRecovery, FollowersCrashingAndRestartingConverge) {
 }
 
 }  // namespace
-}  // namespace quorum::mptest
+}  // namespace quorum::logtest

@@ -2,13 +2,16 @@
 // records, and the bug-variant names `quorum sim --break` accepts.
 #include <gtest/gtest.h>
 
-#include "harness.h"
+#include "multipaxos_traits.h"
 
-namespace quorum::mptest {
+namespace quorum::logtest {
 namespace {
 
+using log::SlotValue;
 using multipaxos::AcceptRecord;
+using multipaxos::DurableState;
 using multipaxos::PromiseRecord;
+using multipaxos::SlotVote;
 
 TEST(MultiPaxosRecords, EmptyLogRecoversNothing) {
   DurableState d;
@@ -46,24 +49,23 @@ TEST(MultiPaxosRecords, LaterVoteInASlotReplacesTheEarlierOne) {
 }
 
 TEST(MultiPaxosRecords, ReplicaStartsFromTheRecoveredState) {
-  HarnessOptions o;
-  o.replicas = 3;
-  Harness h(o);  // only for the invariant handler
+  const ScopedInvariantHandler handler(&throwing_invariant_handler);
   DurableState d;
   d.apply(PromiseRecord{B(5, 2)});
   d.apply(AcceptRecord{B(4, 1), {SlotValue{S(1), batch({"a"})}}});
-  Config c{N(3), QuorumSystem::majority(NodeSet::first_n(3)), Timing{}, Limits{}, Bugs{}, 7};
-  Replica r(c, d);
+  multipaxos::Config c{N(3), QuorumSystem::majority(NodeSet::first_n(3)), log::Timing{}, log::Limits{},
+                      multipaxos::Bugs{}, 7};
+  multipaxos::Replica r(c, d);
   EXPECT_EQ(r.promised(), B(5, 2));
   EXPECT_EQ(r.commit_index(), S(0));
   EXPECT_FALSE(r.chosen(S(1)).has_value()) << "a vote is not a chosen value";
   EXPECT_STREQ(r.role_name(), "follower");
   // The vote shows up in the next Promise it gives.
   r.step(Envelope{N(1), N(3), multipaxos::Prepare{B(6, 1), S(1)}});
-  Output o1 = r.take_output();
+  multipaxos::Output o1 = r.take_output();
   ASSERT_EQ(o1.writes.size(), 1u);
   r.on_durable(o1.writes[0].seq);
-  Output o2 = r.take_output();
+  multipaxos::Output o2 = r.take_output();
   ASSERT_EQ(o2.messages.size(), 1u);
   const auto* p = std::get_if<multipaxos::Promise>(&o2.messages[0].payload);
   ASSERT_NE(p, nullptr);
@@ -84,4 +86,4 @@ TEST(MultiPaxosRecords, BugNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace quorum::mptest
+}  // namespace quorum::logtest

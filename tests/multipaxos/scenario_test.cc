@@ -1,7 +1,8 @@
-// Scripted Multi-Paxos scenarios on the hand-driven Harness: elections,
-// phase 2 in the normal case, takeover (re-proposing votes, filling holes,
-// carrying chosen values forward), commit order, pipelining, batching,
-// catch-up, leader step-down, and duplicate submissions.
+// Scripted Multi-Paxos scenarios on the log harness (tests/log/harness.h, over
+// the shared replica host): elections, phase 2 in the normal case, takeover
+// (re-proposing votes, filling holes, carrying chosen values forward), commit
+// order, pipelining, batching, catch-up, leader step-down, and duplicate
+// submissions.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "harness.h"
+#include "multipaxos_traits.h"
 
-namespace quorum::mptest {
+namespace quorum::logtest {
 namespace {
 
 using ::testing::Contains;
@@ -20,9 +21,13 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-using Commands = std::vector<Value>;
+using Harness = MultiPaxosHarness;
+using Commands = Labels;
+using log::SlotValue;
+using multipaxos::Accept;
+using multipaxos::SlotVote;
 
-std::vector<SlotValue> slots(std::initializer_list<std::pair<std::uint64_t, Batch>> entries) {
+std::vector<SlotValue> slots(std::initializer_list<std::pair<std::uint64_t, log::Batch>> entries) {
   std::vector<SlotValue> out;
   for (const auto& [s, b] : entries) out.push_back(SlotValue{S(s), b});
   return out;
@@ -44,13 +49,13 @@ TEST(MultiPaxosElection, SingleReplicaBecomesLeaderAndCommits) {
   Harness h(1);
   ASSERT_TRUE(h.elect(1)) << h.history();
   EXPECT_EQ(h.became_leader(1), 1);
-  EXPECT_EQ(h.replica(1).leader_hint(), N(1));
+  EXPECT_EQ(h.core(1).leader_hint(), N(1));
 
   log::SubmitResult r = h.submit(1, "x");
   EXPECT_EQ(r.status, log::SubmitStatus::kAccepted);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"x"})}}));
-  EXPECT_EQ(h.replica(1).commit_index(), S(1));
+  EXPECT_EQ(h.core(1).commit_index(), S(1));
   ASSERT_TRUE(h.commit(1, "y"));
   EXPECT_EQ(h.committed_commands(1), (Commands{"x", "y"}));
   EXPECT_THAT(h.violations(), IsEmpty());
@@ -63,7 +68,7 @@ TEST(MultiPaxosElection, FollowersRedirectSubmissions) {
   log::SubmitResult r = h.submit(3, "x");
   EXPECT_EQ(r.status, log::SubmitStatus::kNotLeader);
   EXPECT_EQ(r.leader_hint, N(2));
-  EXPECT_EQ(h.replica(3).pending_commands(), 0u);
+  EXPECT_EQ(h.core(3).pending_commands(), 0u);
 }
 
 TEST(MultiPaxosElection, ThreeReplicasElectOneLeaderAndCommitEverywhereInOrder) {
@@ -76,7 +81,7 @@ TEST(MultiPaxosElection, ThreeReplicasElectOneLeaderAndCommitEverywhereInOrder) 
     h.round();
     ASSERT_EQ(h.leaders(), std::vector<std::uint32_t>{leader}) << "round " << i << "\n" << h.history();
   }
-  for (std::uint32_t id = 1; id <= 3; ++id) EXPECT_EQ(h.replica(id).leader_hint(), N(leader));
+  for (std::uint32_t id = 1; id <= 3; ++id) EXPECT_EQ(h.core(id).leader_hint(), N(leader));
   const int elections = h.became_leader(1) + h.became_leader(2) + h.became_leader(3);
   EXPECT_EQ(elections, 1);
 
@@ -128,7 +133,7 @@ TEST(MultiPaxosTakeover, NewLeaderReproposesVoteReportedByAMinority) {
   Harness h(3);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Ballot old_ballot = h.replica(1).promised();
+  const Ballot old_ballot = h.core(1).promised();
   h.submit(1, "v");
   ASSERT_EQ(h.deliver(msgs("Accept").from(1).to(2)), 1u);
   h.drop(msgs("Accept"));
@@ -167,7 +172,7 @@ TEST(MultiPaxosTakeover, NewLeaderReproposesTheHighestBallotVoteNotItsOwn) {
   // Ballot b1: leader 1 votes "old" at slot 1, alone.
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Ballot b1 = h.replica(1).promised();
+  const Ballot b1 = h.core(1).promised();
   h.submit(1, "old");
   ASSERT_EQ(h.deliver(msgs("Accept").to(1)), 1u);
   h.drop(msgs("Accept"));
@@ -179,7 +184,7 @@ TEST(MultiPaxosTakeover, NewLeaderReproposesTheHighestBallotVoteNotItsOwn) {
   // "new" at slot 1; only 2 votes for it.
   ASSERT_TRUE(h.elect(3)) << h.history();
   ASSERT_TRUE(h.settle());
-  const Ballot b2 = h.replica(3).promised();
+  const Ballot b2 = h.core(3).promised();
   ASSERT_GT(b2, b1);
   h.submit(3, "new");
   EXPECT_EQ(accept_entries(h, 3, 2), slots({{1, batch({"new"})}}));
@@ -192,15 +197,15 @@ TEST(MultiPaxosTakeover, NewLeaderReproposesTheHighestBallotVoteNotItsOwn) {
   // Ballot b3: 1 comes back with its own vote (b1, "old") and wins with
   // quorum {1,2}, where 2 reports (b2, "new").
   h.restart(1);
-  ASSERT_EQ(h.replica(1).promised(), b1);
+  ASSERT_EQ(h.core(1).promised(), b1);
   ASSERT_TRUE(h.elect(1)) << h.history();
-  ASSERT_GT(h.replica(1).promised(), b2);
+  ASSERT_GT(h.core(1).promised(), b2);
   EXPECT_EQ(accept_entries(h, 1, 2), slots({{1, batch({"new"})}}));
   ASSERT_TRUE(h.settle());
   h.heartbeat(1);
   EXPECT_EQ(h.committed(1), slots({{1, batch({"new"})}}));
   EXPECT_EQ(h.committed(2), slots({{1, batch({"new"})}}));
-  EXPECT_EQ(h.chosen().at(S(1)), batch({"new"}));
+  EXPECT_EQ(h.oracle().chosen().at(S(1)), batch({"new"}));
   EXPECT_THAT(h.violations(), IsEmpty());
 }
 
@@ -255,8 +260,8 @@ TEST(MultiPaxosTakeover, ValueChosenInAnOldBallotSurvivesLeaderChange) {
   EXPECT_EQ(h.stepped_down(1), 1) << "1 saw 2's higher ballot";
   ASSERT_TRUE(h.commit(2, "a")) << h.history();
   EXPECT_EQ(h.committed(2), slots({{1, batch({"a"})}}));
-  EXPECT_EQ(h.chosen().at(S(1)), batch({"a"}));
-  EXPECT_EQ(h.replica(1).commit_index(), S(0)) << "1 voted but does not know the commit";
+  EXPECT_EQ(h.oracle().chosen().at(S(1)), batch({"a"}));
+  EXPECT_EQ(h.core(1).commit_index(), S(0)) << "1 voted but does not know the commit";
   h.crash(2);
   h.heal_all();
   h.drop(any_msg());
@@ -335,14 +340,14 @@ TEST(MultiPaxosCommit, StreamIsInSlotOrderWhenAcceptedsArriveOutOfOrder) {
 
   h.deliver_newest_first(msgs("Accepted").slot(3));
   h.deliver_newest_first(msgs("Accepted").slot(2));
-  EXPECT_TRUE(h.replica(1).chosen(S(3)).has_value());
-  EXPECT_TRUE(h.replica(1).chosen(S(2)).has_value());
-  EXPECT_EQ(h.replica(1).commit_index(), S(0));
+  EXPECT_TRUE(h.core(1).chosen(S(3)).has_value());
+  EXPECT_TRUE(h.core(1).chosen(S(2)).has_value());
+  EXPECT_EQ(h.core(1).commit_index(), S(0));
   EXPECT_THAT(h.committed(1), IsEmpty()) << "slot 1 is not chosen yet";
 
   h.deliver(msgs("Accepted").slot(1));
   EXPECT_EQ(h.committed(1), slots({{1, batch({"a"})}, {2, batch({"b"})}, {3, batch({"c"})}}));
-  EXPECT_EQ(h.replica(1).commit_index(), S(3));
+  EXPECT_EQ(h.core(1).commit_index(), S(3));
   h.heartbeat(1);
   EXPECT_EQ(h.committed(2), h.committed(1));
   EXPECT_EQ(h.committed(3), h.committed(1));
@@ -354,9 +359,9 @@ TEST(MultiPaxosCommit, FollowerWithTheLeadersVotesLearnsCommitFromAHeartbeat) {
   ASSERT_TRUE(h.commit(1, "a"));
   ASSERT_TRUE(h.commit(1, "b"));
   // Each Accept carried the commit index before it: 3 knows slot 1 only.
-  EXPECT_EQ(h.replica(3).commit_index(), S(1));
+  EXPECT_EQ(h.core(3).commit_index(), S(1));
   h.heartbeat(1);
-  EXPECT_EQ(h.replica(3).commit_index(), S(2));
+  EXPECT_EQ(h.core(3).commit_index(), S(2));
   EXPECT_EQ(h.committed(3), h.committed(1));
   EXPECT_EQ(h.sent(msgs("CatchUpRequest")), 0u) << "its own votes were enough";
 }
@@ -373,14 +378,14 @@ TEST(MultiPaxosCommit, FollowerLearnsACommitWhoseAcceptArrivesAfterTheHeartbeat)
     h.sync_all();
     h.deliver(msgs("Accepted"));
   }
-  ASSERT_EQ(h.replica(1).commit_index(), S(1));
+  ASSERT_EQ(h.core(1).commit_index(), S(1));
   for (int i = 0; i < 100 && h.count(msgs("Heartbeat").to(3)) == 0; ++i) h.tick(1);
   ASSERT_EQ(h.deliver(msgs("Heartbeat").to(3)), 1u);
-  EXPECT_EQ(h.replica(3).commit_index(), S(0)) << "3 has no vote for slot 1 yet";
+  EXPECT_EQ(h.core(3).commit_index(), S(0)) << "3 has no vote for slot 1 yet";
   // The heartbeat already told 3 that slot 1 is committed; its own vote at
   // the leader's ballot, arriving now, is the chosen value.
   ASSERT_EQ(h.deliver(msgs("Accept").to(3)), 1u);
-  EXPECT_EQ(h.replica(3).commit_index(), S(1));
+  EXPECT_EQ(h.core(3).commit_index(), S(1));
   EXPECT_EQ(h.committed(3), slots({{1, batch({"a"})}}));
   EXPECT_THAT(h.violations(), IsEmpty());
 }
@@ -393,18 +398,18 @@ TEST(MultiPaxosCommit, AnnounceCommitTellsFollowersOnceWithoutWaitingForAHeartbe
   h.deliver(msgs("Accept"));
   h.sync_all();
   h.deliver(msgs("Accepted"));
-  ASSERT_EQ(h.replica(1).commit_index(), S(1));
-  ASSERT_EQ(h.replica(2).commit_index(), S(0));
+  ASSERT_EQ(h.core(1).commit_index(), S(1));
+  ASSERT_EQ(h.core(2).commit_index(), S(0));
   const std::size_t before = h.sent(msgs("Heartbeat"));
-  h.announce_commit(1);
+  h.end_turn(1);
   EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2);
-  h.announce_commit(1);
+  h.end_turn(1);
   EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2) << "nothing new to announce";
-  h.announce_commit(2);
+  h.end_turn(2);
   EXPECT_EQ(h.sent(msgs("Heartbeat")), before + 2) << "followers never announce";
   h.deliver(msgs("Heartbeat"));
-  EXPECT_EQ(h.replica(2).commit_index(), S(1));
-  EXPECT_EQ(h.replica(3).commit_index(), S(1));
+  EXPECT_EQ(h.core(2).commit_index(), S(1));
+  EXPECT_EQ(h.core(3).commit_index(), S(1));
   // An Accept sent to everyone carries the commit index too: no extra message.
   h.submit(1, "b");
   h.deliver(msgs("Accept"));
@@ -412,7 +417,7 @@ TEST(MultiPaxosCommit, AnnounceCommitTellsFollowersOnceWithoutWaitingForAHeartbe
   h.deliver(msgs("Accepted"));
   h.submit(1, "c");
   const std::size_t after_accepts = h.sent(msgs("Heartbeat"));
-  h.announce_commit(1);
+  h.end_turn(1);
   EXPECT_EQ(h.sent(msgs("Heartbeat")), after_accepts);
 }
 
@@ -438,7 +443,7 @@ TEST(MultiPaxosCommit, DuplicatedAndReorderedMessagesChangeNothing) {
 
 TEST(MultiPaxosPipeline, AtMostWindowSlotsInFlight) {
   constexpr std::uint32_t kWindow = 3;
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = kWindow;
   o.limits.max_batch_commands = 1;
   Harness h(o);
@@ -453,16 +458,16 @@ TEST(MultiPaxosPipeline, AtMostWindowSlotsInFlight) {
       for (const SlotValue& v : std::get<Accept>(e.payload).entries) proposed.insert(v.slot);
     }
     std::size_t in_flight = 0;
-    for (Slot s : proposed) in_flight += h.replica(1).chosen(s).has_value() ? 0 : 1;
+    for (Slot s : proposed) in_flight += h.core(1).chosen(s).has_value() ? 0 : 1;
     max_in_flight = std::max(max_in_flight, in_flight);
     ASSERT_LE(in_flight, kWindow) << h.history();
   };
   check();
   EXPECT_EQ(proposed.size(), kWindow);
-  EXPECT_EQ(h.replica(1).pending_commands(), 10u - kWindow);
+  EXPECT_EQ(h.core(1).pending_commands(), 10u - kWindow);
   // One message at a time, so the window opens slot by slot.
-  for (int step = 0; step < 1000 && (h.count(any_msg()) > 0 || !h.pending_writes(2).empty() ||
-                                      !h.pending_writes(1).empty() || !h.pending_writes(3).empty());
+  for (int step = 0; step < 1000 && (h.count(any_msg()) > 0 || h.pending_writes(2) > 0 ||
+                                      h.pending_writes(1) > 0 || h.pending_writes(3) > 0);
        ++step) {
     h.sync_all();
     check();
@@ -477,7 +482,7 @@ TEST(MultiPaxosPipeline, AtMostWindowSlotsInFlight) {
 }
 
 TEST(MultiPaxosPipeline, SubmitsWhileTheWindowIsFullShareASlot) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
   o.limits.max_batch_commands = 4;
   Harness h(o);
@@ -487,7 +492,7 @@ TEST(MultiPaxosPipeline, SubmitsWhileTheWindowIsFullShareASlot) {
   for (int i = 1; i <= 9; ++i) {
     EXPECT_EQ(h.submit(1, "c" + std::to_string(i)).status, log::SubmitStatus::kAccepted);
   }
-  EXPECT_EQ(h.replica(1).pending_commands(), 9u);
+  EXPECT_EQ(h.core(1).pending_commands(), 9u);
   EXPECT_EQ(h.count(msgs("Accept")), 3u) << "nothing new until slot 1 is chosen";
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"c0"})},
@@ -499,14 +504,16 @@ TEST(MultiPaxosPipeline, SubmitsWhileTheWindowIsFullShareASlot) {
 }
 
 TEST(MultiPaxosPipeline, BatchesRespectMaxBatchBytes) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
-  o.limits.max_batch_bytes = 10;
+  // Room for two commands of four-letter labels, not three.
+  o.limits.max_batch_bytes = static_cast<std::uint32_t>(command("aaaa").size() + command("bbbb").size());
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Value big(20, 'L');  // larger than a batch: it still goes, alone
-  for (const Value& v : std::vector<Value>{"x0", "aaaa", "bbbb", "cccc", big, "dddd"}) h.submit(1, v);
+  const std::string big(100, 'L');  // larger than a batch: it still goes, alone
+  ASSERT_GT(command(big).size(), o.limits.max_batch_bytes);
+  for (const std::string& v : Labels{"x0", "aaaa", "bbbb", "cccc", big, "dddd"}) h.submit(1, v);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"x0"})},
                                    {2, batch({"aaaa", "bbbb"})},
@@ -516,7 +523,7 @@ TEST(MultiPaxosPipeline, BatchesRespectMaxBatchBytes) {
 }
 
 TEST(MultiPaxosPipeline, QueueIsBoundedByMaxPendingCommands) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
   o.limits.max_pending_commands = 2;
   Harness h(o);
@@ -533,7 +540,7 @@ TEST(MultiPaxosPipeline, QueueIsBoundedByMaxPendingCommands) {
 }
 
 TEST(MultiPaxosPipeline, DuplicateSubmitWhileQueuedOrInFlightIsProposedOnce) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
@@ -543,7 +550,7 @@ TEST(MultiPaxosPipeline, DuplicateSubmitWhileQueuedOrInFlightIsProposedOnce) {
   EXPECT_EQ(h.submit(1, "a").status, log::SubmitStatus::kAccepted);  // a client's retry
   EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);
   EXPECT_EQ(h.submit(1, "b").status, log::SubmitStatus::kAccepted);
-  EXPECT_EQ(h.replica(1).pending_commands(), 1u);
+  EXPECT_EQ(h.core(1).pending_commands(), 1u);
   ASSERT_TRUE(h.settle());
   EXPECT_EQ(h.committed(1), slots({{1, batch({"a"})}, {2, batch({"b"})}}));
 
@@ -580,7 +587,7 @@ TEST(MultiPaxosPipeline, RetryOfAReproposedCommandIsProposedOnce) {
 // ---------------------------------------------------------------- catch-up
 
 TEST(MultiPaxosCatchUp, FollowerThatMissedSlotsCatchesUp) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.max_entries_per_message = 2;
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
@@ -658,7 +665,7 @@ TEST(MultiPaxosCatchUp, FollowerDoesNotKeepAskingACrashedPeer) {
 // ---------------------------------------------------------------- step-down
 
 TEST(MultiPaxosStepDown, LeaderThatHearsNoQuorumStepsDownAfterTheLease) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
@@ -672,11 +679,11 @@ TEST(MultiPaxosStepDown, LeaderThatHearsNoQuorumStepsDownAfterTheLease) {
   for (std::uint32_t i = 1; i <= lease; ++i) {
     h.tick(1);
     ASSERT_TRUE(h.settle());
-    ASSERT_TRUE(h.replica(1).is_leader()) << "stepped down after " << i << " ticks";
+    ASSERT_TRUE(h.core(1).is_leader()) << "stepped down after " << i << " ticks";
   }
   EXPECT_EQ(h.stepped_down(1), 0);
   h.tick(1);
-  EXPECT_FALSE(h.replica(1).is_leader());
+  EXPECT_FALSE(h.core(1).is_leader());
   EXPECT_EQ(h.stepped_down(1), 1);
   EXPECT_EQ(h.dropped(1), (Commands{"b", "c"}));
   EXPECT_EQ(h.submit(1, "d").status, log::SubmitStatus::kNotLeader);
@@ -688,18 +695,18 @@ TEST(MultiPaxosStepDown, LeaderThatHearsAQuorumKeepsLeading) {
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
   h.cut(3, 1);  // 2 is enough (with the leader itself)
-  const std::uint32_t ticks = 5 * Timing{}.leader_lease_ticks;
+  const std::uint32_t ticks = 5 * log::Timing{}.leader_lease_ticks;
   for (std::uint32_t i = 0; i < ticks; ++i) {
     h.tick(1);
     ASSERT_TRUE(h.settle());
   }
-  EXPECT_TRUE(h.replica(1).is_leader());
+  EXPECT_TRUE(h.core(1).is_leader());
   EXPECT_EQ(h.stepped_down(1), 0);
   ASSERT_TRUE(h.commit(1, "a"));
 }
 
 TEST(MultiPaxosStepDown, LeaderStepsDownOnAHigherPrepare) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.limits.window_slots = 1;
   Harness h(o);
   ASSERT_TRUE(h.elect(1));
@@ -707,27 +714,27 @@ TEST(MultiPaxosStepDown, LeaderStepsDownOnAHigherPrepare) {
   h.submit(1, "a");
   h.submit(1, "b");
   h.drop(any_msg());
-  while (std::string(h.replica(2).role_name()) == "follower") h.tick(2);
+  while (h.core(2).role() == log::Role::kFollower) h.tick(2);
   h.sync(2);
   ASSERT_EQ(h.deliver(msgs("Prepare").from(2).to(1)), 1u);
-  EXPECT_FALSE(h.replica(1).is_leader());
+  EXPECT_FALSE(h.core(1).is_leader());
   EXPECT_EQ(h.stepped_down(1), 1);
   EXPECT_EQ(h.dropped(1), (Commands{"b"}));
-  EXPECT_EQ(h.replica(1).leader_hint(), N(2));
-  EXPECT_EQ(h.replica(1).promised(), h.replica(2).promised());
+  EXPECT_EQ(h.core(1).leader_hint(), N(2));
+  EXPECT_EQ(h.core(1).promised(), h.core(2).promised());
 }
 
 TEST(MultiPaxosStepDown, LeaderStepsDownOnANack) {
   Harness h(3);
   ASSERT_TRUE(h.elect(1));
   ASSERT_TRUE(h.settle());
-  const Ballot b1 = h.replica(1).promised();
+  const Ballot b1 = h.core(1).promised();
   // 2 campaigns; only 3 hears it.
-  while (std::string(h.replica(2).role_name()) == "follower") h.tick(2);
+  while (h.core(2).role() == log::Role::kFollower) h.tick(2);
   h.sync(2);
   ASSERT_EQ(h.deliver(msgs("Prepare").from(2).to(3)), 1u);
   h.drop(any_msg());
-  const Ballot b2 = h.replica(3).promised();
+  const Ballot b2 = h.core(3).promised();
   ASSERT_GT(b2, b1);
 
   h.submit(1, "x");
@@ -737,11 +744,11 @@ TEST(MultiPaxosStepDown, LeaderStepsDownOnANack) {
   ASSERT_EQ(nacks.size(), 1u);
   EXPECT_EQ(std::get<multipaxos::Nack>(nacks[0].payload), (multipaxos::Nack{b1, b2}));
   h.deliver(msgs("Nack"));
-  EXPECT_FALSE(h.replica(1).is_leader());
+  EXPECT_FALSE(h.core(1).is_leader());
   EXPECT_EQ(h.stepped_down(1), 1);
   // Its next campaign goes above what the Nack reported.
   ASSERT_TRUE(h.elect(1)) << h.history();
-  EXPECT_GT(h.replica(1).promised(), b2);
+  EXPECT_GT(h.core(1).promised(), b2);
 }
 
 // A partitioned leader keeps believing it leads; the majority elects a new
@@ -760,9 +767,9 @@ TEST(MultiPaxosStepDown, StaleLeaderIsRejectedAndStepsDownOnTheNewLeadersHeartbe
   h.submit(1, "stale");
   h.heal_all();
   ASSERT_TRUE(h.settle());
-  EXPECT_FALSE(h.replica(1).is_leader()) << "the Nacks to its Accept depose it";
+  EXPECT_FALSE(h.core(1).is_leader()) << "the Nacks to its Accept depose it";
   h.heartbeat(2);
-  EXPECT_EQ(h.replica(1).leader_hint(), N(2));
+  EXPECT_EQ(h.core(1).leader_hint(), N(2));
   EXPECT_EQ(h.leaders(), (std::vector<std::uint32_t>{2}));
   for (std::uint32_t id = 1; id <= 3; ++id) {
     EXPECT_EQ(h.committed_commands(id), (Commands{"a", "b"})) << "replica " << id;
@@ -781,28 +788,28 @@ TEST(MultiPaxosSlowDisk, HeartbeatsAreNotStarvedByASlowDisk) {
   ASSERT_TRUE(h.settle());
   const std::size_t prepares = h.sent(msgs("Prepare"));
   const std::size_t replies = h.sent(msgs("HeartbeatReply"));
-  const std::uint32_t rounds = 10 * Timing{}.election_timeout_max_ticks;
+  const std::uint32_t rounds = 10 * log::Timing{}.election_timeout_max_ticks;
   for (std::uint32_t r = 0; r < rounds; ++r) {
     if (r % 50 == 0) h.submit(1, "c" + std::to_string(r));
     h.deliver_all();
     h.sync(1);  // only the leader's disk keeps up
     h.tick_all();
-    ASSERT_TRUE(h.replica(1).is_leader()) << "round " << r << "\n" << h.history();
-    ASSERT_STREQ(h.replica(2).role_name(), "follower") << "round " << r;
-    ASSERT_STREQ(h.replica(3).role_name(), "follower") << "round " << r;
+    ASSERT_TRUE(h.core(1).is_leader()) << "round " << r << "\n" << h.history();
+    ASSERT_EQ(h.core(2).role(), log::Role::kFollower) << "round " << r;
+    ASSERT_EQ(h.core(3).role(), log::Role::kFollower) << "round " << r;
   }
   EXPECT_EQ(h.sent(msgs("Prepare")), prepares) << "no election while the leader is alive";
   EXPECT_EQ(h.stepped_down(1), 0);
   EXPECT_GE(h.sent(msgs("HeartbeatReply")) - replies,
-            2 * (rounds / Timing{}.heartbeat_ticks) - 4);
+            2 * (rounds / log::Timing{}.heartbeat_ticks) - 4);
   EXPECT_EQ(h.sent(msgs("Accepted").from(2)), 0u) << "no vote before it is durable";
-  EXPECT_GT(h.replica(2).held_messages(), 0u);
+  EXPECT_GT(h.core(2).held_messages(), 0u);
   EXPECT_THAT(h.committed(1), IsEmpty());
 
   // The disks catch up: the held Accepteds go out and everything commits.
   ASSERT_TRUE(h.run_until([&] { return h.committed(1).size() == rounds / 50; }, 200))
       << h.history();
-  EXPECT_EQ(h.replica(2).held_messages(), 0u);
+  EXPECT_EQ(h.core(2).held_messages(), 0u);
   EXPECT_THAT(h.violations(), IsEmpty());
 }
 
@@ -811,7 +818,7 @@ TEST(MultiPaxosSlowDisk, HeartbeatsAreNotStarvedByASlowDisk) {
 // Each deliberately broken variant, in a scenario where it matters, is
 // reported by the harness's checks (a checker must be able to fail).
 TEST(MultiPaxosHarnessChecks, CatchesCommitBeforeQuorum) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.bugs.commit_before_quorum = true;
   o.expect_violations = true;
   Harness h(o);
@@ -826,7 +833,7 @@ TEST(MultiPaxosHarnessChecks, CatchesCommitBeforeQuorum) {
 }
 
 TEST(MultiPaxosHarnessChecks, CatchesApplyOutOfOrder) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.bugs.apply_out_of_order = true;
   o.expect_violations = true;
   Harness h(o);
@@ -837,14 +844,18 @@ TEST(MultiPaxosHarnessChecks, CatchesApplyOutOfOrder) {
   h.deliver(msgs("Accept"));
   h.sync_all();
   h.deliver(msgs("Accepted").slot(2));
-  EXPECT_EQ(h.committed(1), slots({{2, batch({"b"})}}));
-  EXPECT_THAT(h.violations(), Contains(HasSubstr("not in slot order")));
+  // The core hands out slot 2 first; the host refuses to apply it before
+  // slot 1 (AppliedInLogOrder), which stops the replica.
+  EXPECT_THAT(h.committed(1), IsEmpty());
+  EXPECT_FALSE(h.is_up(1));
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("AppliedInLogOrder")));
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("applied slot 2 after 0")));
 }
 
 // "a" is chosen by {1,2}; 3 never heard of it and takes over without phase 1,
 // so it proposes "evil" at slot 1 and 2 overwrites its vote.
 TEST(MultiPaxosHarnessChecks, CatchesSkipPhase1OnTakeover) {
-  HarnessOptions o;
+  MultiPaxosOptions o;
   o.bugs.skip_phase1_on_takeover = true;
   o.expect_violations = true;
   Harness h(o);
@@ -861,7 +872,8 @@ TEST(MultiPaxosHarnessChecks, CatchesSkipPhase1OnTakeover) {
   EXPECT_EQ(h.committed(3), slots({{1, batch({"evil"})}}));
   EXPECT_THAT(h.violations(), Contains(HasSubstr("Consistency")));
   EXPECT_THAT(h.violations(), Contains(HasSubstr("Agreement")));
+  EXPECT_THAT(h.violations(), Contains(HasSubstr("committed [evil] at slot 1 but a quorum accepted [a]")));
 }
 
 }  // namespace
-}  // namespace quorum::mptest
+}  // namespace quorum::logtest
