@@ -25,10 +25,19 @@ struct CheckSettings {
   std::optional<SearchOrder> order;  // nullopt: the configuration's default
 };
 
-struct CheckRun {
-  std::string configuration;  // the bounds, for humans and the JSON report
-  std::string learner;        // paxos: the learning rule in use
+// One search over one configuration.
+struct CheckPhase {
+  std::string configuration;  // the bounds and the search, for humans and the JSON report
   std::function<ExploreReport()> run;
+};
+
+// What `quorum check` runs: one phase, or, by default for the log protocols,
+// a complete bounded search followed by random walks over a larger
+// configuration (deeper than any breadth-first bound the CI budget allows).
+// The phases run in order and stop at the first violation.
+struct CheckRun {
+  std::string learner;  // paxos: the learning rule in use
+  std::vector<CheckPhase> phases;
 };
 
 struct CheckProtocol {
@@ -37,6 +46,10 @@ struct CheckProtocol {
   // nullopt with a reason when the settings are not valid for this protocol.
   std::function<std::optional<CheckRun>(const CheckSettings&, std::string& error)> make;
 };
+
+// Runs the phases in order until one finds a violation; returns that
+// phase's report, or the last one's.
+ExploreReport run_phases(const CheckRun& run);
 
 const std::vector<CheckProtocol>& check_protocols();
 const CheckProtocol* find_check_protocol(const std::string& name);

@@ -56,6 +56,7 @@ struct ExploreLimits {
   SearchOrder order = SearchOrder::kBreadthFirst;
   std::uint64_t seed = 1;        // kRandomWalk
   std::uint32_t walk_depth = 200;  // kRandomWalk: steps per walk at most
+  std::uint64_t max_walks = 0;     // kRandomWalk: stop after this many walks (0: no bound)
 };
 
 struct Counterexample {
@@ -69,6 +70,7 @@ struct ExploreReport {
   std::uint64_t states = 0;       // distinct states reached
   std::uint64_t transitions = 0;  // actions applied
   std::uint32_t depth = 0;        // deepest level (breadth-first) or path (depth-first)
+  std::uint64_t walks = 0;        // random walks taken
   bool complete = false;          // every reachable state was explored
   bool depth_exhausted = false;   // every state within max_depth actions was explored
   double seconds = 0;
@@ -219,7 +221,10 @@ ExploreReport explore(const Model& model, const ExploreLimits& limits) {
 
   if (limits.order == SearchOrder::kRandomWalk) {
     Prng prng(limits.seed);
-    for (std::uint64_t walk = 0; !stopped && !(walk % 64 == 0 && over_limit()); ++walk) {
+    for (std::uint64_t walk = 0;
+         !stopped && !(walk % 64 == 0 && over_limit()) && (limits.max_walks == 0 || walk < limits.max_walks);
+         ++walk) {
+      ++report.walks;
       State s = model.initial();
       Fingerprint at = model.fingerprint(s);
       std::uint32_t index = 0;

@@ -3,6 +3,7 @@
 // space was explored); 1 with the violated property and a shortest trace.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -43,8 +44,53 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
     std::cerr << "quorum check: " << error << "\n";
     return 2;
   }
-  if (!a.json) std::cout << "quorum check: " << a.protocol << ": " << run->configuration << "\n";
-  check::ExploreReport r = run->run();
+  // The phases run in order and stop at the first violation; the totals sum
+  // them (a multi-phase run is never `complete`: its last phase samples).
+  check::ExploreReport total;
+  total.complete = run->phases.size() == 1;
+  total.depth_exhausted = true;
+  nlohmann::json phases = nlohmann::json::array();
+  for (std::size_t i = 0; i < run->phases.size(); ++i) {
+    const check::CheckPhase& phase = run->phases[i];
+    if (!a.json) {
+      std::cout << "quorum check: " << a.protocol << ": " << phase.configuration
+                << (run->phases.size() > 1 ? fmt::format(" (phase {} of {})", i + 1, run->phases.size()) : "")
+                << "\n";
+    }
+    check::ExploreReport r = phase.run();
+    total.states += r.states;
+    total.transitions += r.transitions;
+    total.walks += r.walks;
+    total.depth = std::max(total.depth, r.depth);
+    total.seconds += r.seconds;
+    total.complete = total.complete && r.complete;
+    if (i == 0) total.depth_exhausted = r.depth_exhausted;
+    phases.push_back({{"configuration", phase.configuration},
+                      {"states", r.states},
+                      {"transitions", r.transitions},
+                      {"depth", r.depth},
+                      {"walks", r.walks},
+                      {"complete", r.complete},
+                      {"depth_exhausted", r.depth_exhausted},
+                      {"violations", r.violation ? 1 : 0},
+                      {"seconds", r.seconds}});
+    if (!a.json) {
+      std::cout << fmt::format(
+          "  {} states, {} transitions, depth {}, {}, {:.2f}s ({:.0f} states/s)\n", r.states, r.transitions,
+          r.depth,
+          r.complete            ? std::string("state space exhausted")
+          : r.violation         ? std::string("stopped at the first violation")
+          : r.walks > 0         ? std::to_string(r.walks) + " random walks (a sample, not exhaustive)"
+          : r.depth_exhausted   ? "every run of up to " + std::to_string(r.depth) + " actions explored (bounded)"
+                                : std::string("stopped at the state or time limit (incomplete)"),
+          r.seconds, r.seconds > 0 ? static_cast<double>(r.states) / r.seconds : 0.0);
+    }
+    if (r.violation) {
+      total.violation = std::move(r.violation);
+      break;
+    }
+  }
+  const check::ExploreReport& r = total;
   const auto& v = r.violation;
   if (a.json) {
     nlohmann::json j = {
@@ -52,7 +98,7 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
         {"break", a.settings.break_name.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json(a.settings.break_name)},
         {"learner", run->learner.empty() ? nlohmann::json(nullptr) : nlohmann::json(run->learner)},
-        {"configuration", run->configuration},
+        {"configuration", run->phases.front().configuration},
         {"states", r.states},
         {"transitions", r.transitions},
         {"depth", r.depth},
@@ -61,6 +107,7 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
         {"violations", v ? 1 : 0},
         {"seconds", r.seconds},
         {"states_per_second", r.seconds > 0 ? static_cast<double>(r.states) / r.seconds : 0.0},
+        {"phases", phases},
     };
     if (v) {
       j["violation"] = {{"property", v->property}, {"message", v->message}, {"trace", v->trace},
@@ -68,14 +115,6 @@ int run_check(CheckArgs& a, const CLI::App& cmd) {
     }
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << fmt::format("  {} states, {} transitions, depth {}, {}, {:.2f}s ({:.0f} states/s)\n",
-                             r.states, r.transitions, r.depth,
-                             r.complete ? std::string("state space exhausted")
-                             : v        ? std::string("stopped at the first violation")
-                             : r.depth_exhausted
-                                 ? "every run of up to " + std::to_string(r.depth) + " actions explored (bounded)"
-                                 : std::string("stopped at the state or time limit (incomplete)"),
-                             r.seconds, r.seconds > 0 ? static_cast<double>(r.states) / r.seconds : 0.0);
     if (v) {
       std::cout << fmt::format("  VIOLATION {}: {}\n", v->property, v->message);
       if (v->found_steps > 0) {

@@ -42,7 +42,7 @@ ExploreReport run_break(const std::string& name, SearchOrder order) {
   std::string error;
   auto run = p->make(s, error);
   EXPECT_TRUE(run) << error;
-  return run->run();
+  return run_phases(*run);
 }
 
 TEST(MultiPaxosModel, ATakeoverWithoutPhase1OverwritesAChosenValue) {

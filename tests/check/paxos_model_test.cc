@@ -21,7 +21,7 @@ ExploreReport run(const std::string& break_name, const std::string& learner = "c
   std::string error;
   auto r = p->make(s, error);
   EXPECT_TRUE(r) << error;
-  return r->run();
+  return run_phases(*r);
 }
 
 // The consecutive learner's run is cli_check_paxos_json (the same space).

@@ -56,7 +56,7 @@ TEST_P(VsrModelBreak, YieldsAShortestCounterexample) {
   std::string error;
   auto run = p->make(s, error);
   ASSERT_TRUE(run) << error;
-  ExploreReport r = run->run();
+  ExploreReport r = run_phases(*run);
   ASSERT_TRUE(r.violation) << GetParam() << " went unnoticed in " << r.states << " states";
   EXPECT_TRUE(r.violation->property == "LogMatchesCommitted" || r.violation->property == "CommittedOpsNeverChange")
       << r.violation->property;

@@ -19,13 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$redis" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
 pid=$!
 
 # Ready when it answers PING; at most 10 s.
 i=0
-until python3 - "$port" <<'PY'
+until /usr/bin/python3 - "$port" <<'PY'
 import socket, sys
 try:
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5)
@@ -51,7 +51,7 @@ if [ "$rc" -ne 0 ]; then
   printf '%s\n' "$out"
   exit 1
 fi
-printf '%s\n' "$out" | python3 -c '
+printf '%s\n' "$out" | /usr/bin/python3 -c '
 import json, sys
 text = sys.stdin.read()
 assert text.count("\n") == 1, "want exactly one line of JSON, got %r" % text

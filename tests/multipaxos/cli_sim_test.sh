@@ -19,7 +19,7 @@ json)
     printf '%s\n' "$out"
     exit 1
   fi
-  printf '%s\n' "$out" | python3 -c '
+  printf '%s\n' "$out" | /usr/bin/python3 -c '
 import json, sys
 j = json.load(sys.stdin)
 for field in ("protocol", "seeds", "violations", "ops_completed", "trace_hash", "faults"):
@@ -42,10 +42,10 @@ print("ok: %d seeds, %d ops, trace_hash %s, faults %s" %
       (j["seeds"], j["ops_completed"], j["trace_hash"], f))
 ' "$proto" || exit 1
   # Same seeds, same result.
-  again=$("$bin" sim --protocol "$proto" --seeds 30 --json --jobs 1 | python3 -c '
+  again=$("$bin" sim --protocol "$proto" --seeds 30 --json --jobs 1 | /usr/bin/python3 -c '
 import json, sys
 print(json.load(sys.stdin)["trace_hash"])')
-  first=$(printf '%s\n' "$out" | python3 -c '
+  first=$(printf '%s\n' "$out" | /usr/bin/python3 -c '
 import json, sys
 print(json.load(sys.stdin)["trace_hash"])')
   if [ "$again" != "$first" ]; then
@@ -88,7 +88,7 @@ break)
     echo "FAIL: replaying seed $seed passed"
     exit 1
   fi
-  printf '%s\n' "$rerun" | python3 -c '
+  printf '%s\n' "$rerun" | /usr/bin/python3 -c '
 import json, sys
 j = json.load(sys.stdin)
 seed, prop = int(sys.argv[1]), sys.argv[2]
