@@ -12,6 +12,9 @@ Slot next(Slot s) { return Slot{s.value() + 1}; }
 
 std::size_t entry_bytes(const SlotValue& e) { return wire_bytes(e.value); }
 
+// Retries in a row without a new snapshot byte before a transfer starts over.
+constexpr std::uint32_t kSnapshotStalledRetries = 4;
+
 }  // namespace
 
 Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot snapshot)
@@ -204,8 +207,24 @@ void Replica::tick() {
     retry = &v->retry_ticks_left;
   }
   if (retry != nullptr && *retry > 0 && --*retry == 0) {
-    incoming_.reset();  // a snapshot transfer that stalled starts over
-    request_state();
+    const bool moved = incoming_.active() && incoming_.next_request().offset > snapshot_offset_at_retry_;
+    snapshot_stalled_retries_ = moved ? 0 : snapshot_stalled_retries_ + 1;
+    if (incoming_.active() && snapshot_stalled_retries_ < kSnapshotStalledRetries) {
+      // A snapshot transfer that lost a chunk asks for it again and carries
+      // on from there.
+      snapshot_offset_at_retry_ = incoming_.next_request().offset;
+      *retry = config_.timing.catchup_retry_ticks;
+      const auto* vc = std::get_if<ViewChange>(&status_);
+      send_now(vc != nullptr ? vc->fetch_from : primary_of(view_), incoming_.next_request());
+    } else {
+      // Nothing in progress, or a transfer that has not moved for several
+      // retries (its sender went away, or no longer has that snapshot):
+      // start over by asking for the state.
+      incoming_.reset();
+      snapshot_offset_at_retry_ = 0;
+      snapshot_stalled_retries_ = 0;
+      request_state();
+    }
   }
 }
 
@@ -714,6 +733,8 @@ void Replica::on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m) {
 
 void Replica::install_snapshot() {
   SnapshotReceiver::Snapshot in = incoming_.take();
+  snapshot_offset_at_retry_ = 0;
+  snapshot_stalled_retries_ = 0;
   // Ops already handed out as committed are all below the snapshot, which
   // replaces their effect; the harness restores it before `committed`.
   out_.committed.clear();

@@ -214,6 +214,8 @@ class Replica {
   Slot compacted_{0};  // ops <= compacted_ are in snapshot_, not in log_
   std::shared_ptr<const std::string> snapshot_;
   SnapshotReceiver incoming_;  // a snapshot being received
+  std::uint64_t snapshot_offset_at_retry_ = 0;  // bytes of it received at the last retry
+  std::uint32_t snapshot_stalled_retries_ = 0;  // retries in a row that found no new byte
   std::uint64_t boot_seq_ = 0;  // first start: the boot record's write
 
   DurabilityGate gate_;

@@ -64,10 +64,10 @@ TEST(VsrSnapshot, CompactionTruncatesTheLogAndARestartRecoversFromTheSnapshot) {
 TEST(VsrSnapshot, LaggingBackupReceivesTheSnapshotInChunks) {
   VsrOptions o;
   o.snapshots.every_slots = 4;
-  // A stalled VSR transfer starts over from the first chunk (vsr::Replica's
-  // transfer timer resets the receiver), so every chunk must get through
-  // between two losses: five chunks here, a loss every seventh round.
-  o.limits.snapshot_chunk_bytes = 64;
+  // Small chunks, so a transfer takes many rounds and loses chunks on the
+  // way: a transfer that lost a chunk resumes where it stopped (it used to
+  // start over, and with 16-byte chunks never finished).
+  o.limits.snapshot_chunk_bytes = 16;
   Harness h(o);
   h.settle();
   h.isolate(3);
@@ -75,7 +75,7 @@ TEST(VsrSnapshot, LaggingBackupReceivesTheSnapshotInChunks) {
   ASSERT_EQ(h.core(1).compacted(), S(8));
   ASSERT_EQ(h.core(3).op(), S(0));
   const std::size_t size = h.snapshot(1)->data.size();
-  ASSERT_GT(size, 64u * 4);
+  ASSERT_GT(size, 16u * 8);
 
   h.heal_all();
   // Lose, duplicate and reorder chunks on the way: the transfer still ends.
@@ -92,9 +92,9 @@ TEST(VsrSnapshot, LaggingBackupReceivesTheSnapshotInChunks) {
   EXPECT_EQ(h.snapshot(3)->data, h.snapshot(1)->data);
   EXPECT_EQ(h.state_digest(3), h.state_digest(1));
   EXPECT_TRUE(h.holds(3, "e"));
-  EXPECT_GE(h.sent(msgs("SnapshotChunk")), (size + 63) / 64);
+  EXPECT_GE(h.sent(msgs("SnapshotChunk")), (size + 15) / 16);
   for (const Envelope& e : h.sent_messages(msgs("SnapshotChunk"))) {
-    EXPECT_LE(std::get<log::SnapshotChunk>(e.payload).data.size(), 64u);
+    EXPECT_LE(std::get<log::SnapshotChunk>(e.payload).data.size(), 16u);
   }
   // And it takes part in the log from there on.
   h.settle();
