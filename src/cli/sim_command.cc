@@ -25,6 +25,7 @@ struct SimArgs {
   std::uint32_t window = 0;
   std::uint32_t clients = 0;
   bool no_faults = false;
+  bool no_swarm = false;
   std::string learner = "classic";
   bool json = false;
   bool trace = false;
@@ -41,6 +42,7 @@ std::string replay_command(const SimArgs& a, std::uint64_t seed) {
   if (a.window != 0) cmd += " --window " + std::to_string(a.window);
   if (a.clients != 0) cmd += " --clients " + std::to_string(a.clients);
   if (a.no_faults) cmd += " --no-faults";
+  if (a.no_swarm) cmd += " --no-swarm";
   if (a.learner != "classic") cmd += " --learner " + a.learner;
   return cmd + " --trace";
 }
@@ -112,7 +114,7 @@ int run_sim(const SimArgs& a) {
     return 2;
   }
   auto run = proto->make(
-      sim::SimSettings{a.break_name, a.max_batch, a.window, a.clients, a.no_faults, a.learner});
+      sim::SimSettings{a.break_name, a.max_batch, a.window, a.clients, a.no_faults, a.learner, !a.no_swarm});
   if (!run) {
     std::string known;
     for (const auto& b : proto->breaks) known += " " + b;
@@ -172,6 +174,7 @@ int run_sim(const SimArgs& a) {
         {"seeds_per_second", seeds_per_sec},
         {"failures", failures},
         {"decisions", decisions_json(b)},
+        {"swarm", {{"enabled", !a.no_swarm && !a.no_faults}, {"scenarios", b.scenarios}, {"faults_on", b.fault_kinds}}},
     };
     std::cout << j.dump() << "\n";
   } else {
@@ -233,6 +236,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--clients", args->clients, "Simulated clients (default: the seed decides)")
       ->check(CLI::Range(1, 1000));
   cmd->add_flag("--no-faults", args->no_faults, "No network, crash or disk faults");
+  cmd->add_flag("--no-swarm", args->no_swarm,
+                "Every fault kind in every seed, no targeted scenario (the seed still draws the rates)");
   cmd->add_option("--learner", args->learner,
                   "paxos: classic, or consecutive (learn over consecutive ballots)");
   cmd->callback([args, &app, &exit_code] {

@@ -45,6 +45,17 @@ const smr::Executor* LogCluster<P>::executor(NodeId id) const {
 }
 
 template <class P>
+NodeId LogCluster<P>::leader() const {
+  NodeId best = kNoNode;
+  for (std::uint32_t i = 1; i <= options_.replicas; ++i) {
+    const Replica* r = replica(NodeId{i});
+    if (r == nullptr || !r->is_leader()) continue;
+    if (best == kNoNode || r->promised() > replica(best)->promised()) best = NodeId{i};
+  }
+  return best;
+}
+
+template <class P>
 std::uint64_t LogCluster<P>::lost_writes() const {
   std::uint64_t n = 0;
   for (const ReplicaSlot& s : slots_) n += s.storage->lost_records();

@@ -86,6 +86,11 @@ class LogCluster {
   const Replica* replica(NodeId id) const;
   const smr::Executor* executor(NodeId id) const;
   const Host* host(NodeId id) const { return slot(id).host.get(); }
+  // The up replica that leads with the highest ballot or view (several may
+  // think they lead for a while); kNoNode when none does.
+  NodeId leader() const;
+  // Whether `id` has log records on their way to its disk.
+  bool writes_pending(NodeId id) const { return slot(id).host && slot(id).storage->unsynced() > 0; }
   const SimStorage& storage(NodeId id) const { return *slot(id).storage; }
   Network& network() { return network_; }
   const Network& network() const { return network_; }

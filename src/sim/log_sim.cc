@@ -5,6 +5,7 @@
 #include "lincheck/checker.h"
 #include "sim/log_cluster.h"
 #include "sim/nemesis.h"
+#include "sim/swarm.h"
 #include "sim/workload.h"
 
 namespace quorum::sim {
@@ -15,7 +16,62 @@ struct Plan {
   LogClusterOptions<P> cluster;
   WorkloadOptions workload;
   NemesisOptions nemesis;
+  Swarm swarm;
+  bool swarmed = false;
 };
+
+// The fault rates of a plan, and back, for apply_swarm.
+template <class P>
+FaultRates rates_of(const Plan<P>& p) {
+  return {p.cluster.network.drop_ppm,   p.cluster.network.duplicate_ppm,
+          p.cluster.network.delay_max_ticks, p.nemesis.crash_ppm,
+          p.nemesis.partition_ppm,      p.nemesis.symmetric_partitions,
+          p.nemesis.one_way_partitions, p.cluster.storage.sync_latency_max_ticks,
+          p.cluster.storage.disk.torn_write_per_million, p.nemesis.bit_flip_ppm};
+}
+
+template <class P>
+void set_rates(Plan<P>& p, const FaultRates& r) {
+  p.cluster.network.drop_ppm = r.drop_ppm;
+  p.workload.reply_drop_ppm = r.drop_ppm;
+  p.cluster.network.duplicate_ppm = r.duplicate_ppm;
+  p.cluster.network.delay_max_ticks = r.delay_max_ticks;
+  p.nemesis.crash_ppm = r.crash_ppm;
+  p.nemesis.partition_ppm = r.partition_ppm;
+  p.nemesis.symmetric_partitions = r.symmetric_partitions;
+  p.nemesis.one_way_partitions = r.one_way_partitions;
+  p.cluster.storage.sync_latency_max_ticks = r.sync_latency_max_ticks;
+  p.cluster.storage.disk.torn_write_per_million = r.torn_write_per_million;
+  p.nemesis.bit_flip_ppm = r.bit_flip_ppm;
+}
+
+// What a targeted scenario changes in the cluster itself.
+template <class P>
+void apply_scenario(Plan<P>& p, Prng& prng) {
+  p.nemesis.scenario = p.swarm.scenario;
+  switch (p.swarm.scenario) {
+    case Scenario::kCrashBeforeDurable:
+      // Writes wait long enough on their way to the disk to be crashed under.
+      p.cluster.storage.sync_latency_min_ticks = static_cast<std::uint32_t>(prng.range(2, 5));
+      p.cluster.storage.sync_latency_max_ticks = static_cast<std::uint32_t>(prng.range(6, 30));
+      break;
+    case Scenario::kElectionStorm: {
+      // Timeouts only a little above the round trip: elections or view
+      // changes follow one another. Delays stay short so that a healed
+      // cluster still settles (the liveness phase runs with these timers).
+      log::Timing& t = p.cluster.timing;
+      t.heartbeat_ticks = 3;
+      t.election_timeout_min_ticks = static_cast<std::uint32_t>(prng.range(12, 20));
+      t.election_timeout_max_ticks = t.election_timeout_min_ticks + static_cast<std::uint32_t>(prng.range(4, 16));
+      t.leader_lease_ticks = t.election_timeout_min_ticks - 2;
+      t.phase1_timeout_ticks = t.election_timeout_min_ticks;
+      p.cluster.network.delay_max_ticks = std::min<std::uint32_t>(p.cluster.network.delay_max_ticks, 3);
+      break;
+    }
+    default:
+      break;
+  }
+}
 
 template <class P>
 Plan<P> make_plan(Prng& prng, const LogSimOptions<typename P::Bugs>& o) {
@@ -45,6 +101,18 @@ Plan<P> make_plan(Prng& prng, const LogSimOptions<typename P::Bugs>& o) {
     p.workload.clients = o.clients;
     p.workload.keys = std::max(p.workload.keys, o.clients);
   }
+  if (o.swarm && !o.no_faults) {
+    // Drawn after everything above, so the base draws are the same with and
+    // without swarm testing.
+    Prng swarm_prng(prng.fork());
+    p.swarm = draw_swarm(swarm_prng, /*scenarios=*/true);
+    p.swarmed = true;
+    FaultRates r = rates_of(p);
+    apply_swarm(p.swarm, r);
+    set_rates(p, r);
+    if (!p.swarm.snapshots) p.cluster.snapshot_every_slots = p.cluster.snapshot_every_bytes = 0;
+    apply_scenario(p, swarm_prng);
+  }
   if (o.no_faults) {
     p.cluster.network.drop_ppm = 0;
     p.cluster.network.duplicate_ppm = 0;
@@ -68,7 +136,8 @@ std::string describe_plan(const Plan<P>& p) {
       p.cluster.storage.sync_latency_max_ticks, p.cluster.storage.disk.torn_write_per_million / 1e4,
       p.nemesis.crash_ppm, p.nemesis.partition_ppm, p.cluster.limits.max_batch_commands,
       p.cluster.limits.window_slots, p.cluster.snapshot_every_slots, p.cluster.snapshot_every_bytes,
-      p.cluster.limits.snapshot_chunk_bytes);
+      p.cluster.limits.snapshot_chunk_bytes) +
+         (p.swarmed ? " " + p.swarm.describe() : "");
 }
 
 template <class P>
@@ -91,6 +160,10 @@ RunResult run_log(std::uint64_t seed, const LogSimOptions<typename P::Bugs>& opt
   Prng prng(seed);
   Plan<P> plan = make_plan<P>(prng, options);
   r.parameters = describe_plan(plan);
+  if (plan.swarmed) {
+    r.scenario = scenario_name(plan.swarm.scenario);
+    r.fault_kinds = plan.swarm.kinds_on();
+  }
   Trace trace(options.keep_trace);
   trace.event(0, "seed " + std::to_string(seed) + ": " + r.parameters);
 

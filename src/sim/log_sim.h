@@ -23,6 +23,7 @@ struct LogSimOptions {
   std::uint32_t window_slots = 0;  // 0: log::Limits default
   std::uint32_t clients = 0;       // 0: the seed decides (2..8)
   bool no_faults = false;          // a healthy cluster (for measuring message cost)
+  bool swarm = true;               // the seed picks its fault kinds and a scenario (sim/swarm.h)
   bool keep_trace = false;
   std::uint64_t safety_ticks = 2000;
   std::uint64_t liveness_ticks = 6000;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/nemesis.h"
+#include "sim/swarm.h"
 #include "sim/paxos_cluster.h"
 
 namespace quorum::sim {
@@ -23,9 +24,11 @@ struct Plan {
   PaxosClusterOptions cluster;
   std::vector<Client> clients;
   NemesisOptions nemesis;
+  Swarm swarm;
+  bool swarmed = false;
 };
 
-Plan make_plan(Prng& prng, const paxos::Bugs& bugs, paxos::LearnerRule learner) {
+Plan make_plan(Prng& prng, const paxos::Bugs& bugs, paxos::LearnerRule learner, bool swarm) {
   Plan p;
   p.cluster.nodes = prng.chance(500'000) ? 3 : 5;
   p.cluster.bugs = bugs;
@@ -55,6 +58,33 @@ Plan make_plan(Prng& prng, const paxos::Bugs& bugs, paxos::LearnerRule learner) 
     // has no gaps at nodes that never propose.
     p.cluster.proposers.insert(NodeId{ids[i]});
   }
+  if (swarm) {
+    // Drawn last, so the draws above are the same with and without it.
+    Prng swarm_prng(prng.fork());
+    p.swarm = draw_swarm(swarm_prng, /*scenarios=*/false);
+    p.swarmed = true;
+    FaultRates r{p.cluster.network.drop_ppm,
+                 p.cluster.network.duplicate_ppm,
+                 p.cluster.network.delay_max_ticks,
+                 p.nemesis.crash_ppm,
+                 p.nemesis.partition_ppm,
+                 true,
+                 true,
+                 p.cluster.storage.sync_latency_max_ticks,
+                 p.cluster.storage.disk.torn_write_per_million,
+                 p.nemesis.bit_flip_ppm};
+    apply_swarm(p.swarm, r);
+    p.cluster.network.drop_ppm = r.drop_ppm;
+    p.cluster.network.duplicate_ppm = r.duplicate_ppm;
+    p.cluster.network.delay_max_ticks = r.delay_max_ticks;
+    p.nemesis.crash_ppm = r.crash_ppm;
+    p.nemesis.partition_ppm = r.partition_ppm;
+    p.nemesis.symmetric_partitions = r.symmetric_partitions;
+    p.nemesis.one_way_partitions = r.one_way_partitions;
+    p.cluster.storage.sync_latency_max_ticks = r.sync_latency_max_ticks;
+    p.cluster.storage.disk.torn_write_per_million = r.torn_write_per_million;
+    p.nemesis.bit_flip_ppm = r.bit_flip_ppm;
+  }
   return p;
 }
 
@@ -67,7 +97,8 @@ std::string describe_plan(const Plan& p) {
       p.cluster.nodes, p.cluster.network.drop_ppm / 1e4, p.cluster.network.duplicate_ppm / 1e4,
       p.cluster.network.delay_max_ticks, p.cluster.storage.sync_latency_max_ticks,
       p.cluster.storage.disk.torn_write_per_million / 1e4, p.nemesis.crash_ppm,
-      p.nemesis.partition_ppm, proposers);
+      p.nemesis.partition_ppm, proposers) +
+         (p.swarmed ? " " + p.swarm.describe() : "");
 }
 
 // Clients (re)submit their value to their node whenever it is up and has not
@@ -88,8 +119,9 @@ RunResult run_paxos(std::uint64_t seed, const PaxosSimOptions& options) {
   RunResult r;
   r.seed = seed;
   Prng prng(seed);
-  Plan plan = make_plan(prng, options.bugs, options.learner);
+  Plan plan = make_plan(prng, options.bugs, options.learner, options.swarm);
   r.parameters = describe_plan(plan);
+  if (plan.swarmed) r.fault_kinds = plan.swarm.kinds_on();
   Trace trace(options.keep_trace);
   trace.event(0, "seed " + std::to_string(seed) + ": " + r.parameters);
 

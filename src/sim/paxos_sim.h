@@ -16,6 +16,7 @@ namespace quorum::sim {
 struct PaxosSimOptions {
   paxos::Bugs bugs;
   paxos::LearnerRule learner = paxos::LearnerRule::kClassic;
+  bool swarm = true;  // the seed picks its fault kinds (sim/swarm.h)
   bool keep_trace = false;
   std::uint64_t safety_ticks = 1500;
   std::uint64_t liveness_ticks = 20000;  // budget; runs stop once all learned

@@ -33,6 +33,8 @@ struct RunResult {
   std::uint64_t history_ops = 0;         // operations in that history
   FaultCounts faults;
   std::string parameters;           // what the seed chose, for humans
+  std::string scenario = "none";    // the swarm's targeted scenario
+  std::vector<std::string> fault_kinds;  // the fault kinds the swarm turned on
   std::vector<std::string> trace;   // only when asked for
 };
 

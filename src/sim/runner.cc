@@ -35,6 +35,7 @@ Protocol log_protocol(std::string name, const std::vector<std::string>& bug_name
                       o.window_slots = settings.window_slots;
                       o.clients = settings.clients;
                       o.no_faults = settings.no_faults;
+                      o.swarm = settings.swarm;
                       o.keep_trace = keep_trace;
                       return run(seed, o);
                     });
@@ -57,10 +58,11 @@ const std::vector<Protocol>& protocols() {
                  if (!rule) return std::nullopt;
                  // The broken learner only exists as a consecutive one.
                  if (bugs.consecutive_with_gaps) rule = paxos::LearnerRule::kConsecutive;
-                 return RunFn([bugs, rule](std::uint64_t seed, bool keep_trace) {
+                 return RunFn([bugs, rule, swarm = settings.swarm](std::uint64_t seed, bool keep_trace) {
                    PaxosSimOptions o;
                    o.bugs = bugs;
                    o.learner = *rule;
+                   o.swarm = swarm;
                    o.keep_trace = keep_trace;
                    return run_paxos(seed, o);
                  });
@@ -128,6 +130,8 @@ BatchReport run_batch(const RunFn& run, std::uint64_t start_seed, std::uint64_t 
     b.histories_checked += r.history_checked ? 1 : 0;
     b.history_ops += r.history_ops;
     b.faults += r.faults;
+    ++b.scenarios[r.scenario];
+    for (const std::string& k : r.fault_kinds) ++b.fault_kinds[k];
     if (r.decision_tick > 0) {
       b.decision_ticks.push_back(r.decision_tick);
       if (r.proposal_ballots >= 2) b.contended_decision_ticks.push_back(r.decision_tick);

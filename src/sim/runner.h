@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct SimSettings {
   std::uint32_t clients = 0;              // 0 = the seed decides
   bool no_faults = false;                 // no network, crash or disk faults
   std::string learner = "classic";        // paxos: classic | consecutive
+  bool swarm = true;                      // each seed picks its fault kinds and a scenario (sim/swarm.h)
 };
 
 struct Protocol {
@@ -51,6 +53,8 @@ struct BatchReport {
   std::uint64_t histories_checked = 0;  // runs whose client history was proven linearizable
   std::uint64_t history_ops = 0;
   FaultCounts faults;
+  std::map<std::string, std::uint64_t> scenarios;    // swarm: seeds that ran each scenario
+  std::map<std::string, std::uint64_t> fault_kinds;  // swarm: seeds with each fault kind on
   // Single-decree Paxos: the tick of each run's first decision, over all
   // runs that decided, and over those where two or more ballots reached
   // phase 2 (a leader change: where the consecutive learner can help).

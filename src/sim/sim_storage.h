@@ -78,6 +78,8 @@ class SimStorage {
 
   const storage::SimDiskStats& disk_stats() const { return disk_.stats(); }
   std::uint64_t lost_records() const { return lost_records_; }
+  // Records appended and not yet durable.
+  std::size_t unsynced() const { return acks_.size(); }
   std::uint64_t log_records() const;  // records in the log now (after truncation)
 
  private:
