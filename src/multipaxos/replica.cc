@@ -36,31 +36,14 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
 
 // ---------------------------------------------------------------- plumbing
 
-std::uint64_t Replica::persist(Record r) {
-  out_.writes.push_back(Write{gate_.issue(), std::move(r)});
-  return gate_.issued();
-}
-
-void Replica::send_now(NodeId to, Payload p) {
-  out_.messages.push_back(Envelope{config_.self, to, std::move(p)});
-}
-
-// Held until every write issued so far is durable: the reply may vouch for
-// any of them.
-void Replica::send_when_durable(NodeId to, Payload p) {
-  gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
-}
-
 void Replica::on_durable(std::uint64_t seq) {
   const InvariantGuard guard([this] { check_invariants(); });
-  gate_.acknowledge(seq, out_.messages);
+  outbox_.acknowledge(seq);
 }
 
 Output Replica::take_output() {
   const InvariantGuard guard([this] { check_invariants(); });
-  Output o = std::move(out_);
-  out_ = Output{};
-  return o;
+  return outbox_.take();
 }
 
 std::uint32_t Replica::random_election_timeout() {
@@ -124,16 +107,9 @@ SubmitResult Replica::submit(Value command) {
   const InvariantGuard guard([this] { check_invariants(); });
   auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
-  switch (l->queue.admit(std::move(command), config_.limits)) {
-    case log::ProposalQueue::Admit::kInProgress:
-      return {SubmitStatus::kAccepted, config_.self};
-    case log::ProposalQueue::Admit::kFull:
-      return {SubmitStatus::kBusy, config_.self};
-    case log::ProposalQueue::Admit::kQueued:
-      break;
-  }
-  if (config_.limits.propose_on_submit) propose_pending();
-  return {SubmitStatus::kAccepted, config_.self};
+  const auto admitted = l->queue.admit(std::move(command), config_.limits);
+  if (admitted == log::ProposalQueue::Admit::kQueued && config_.limits.propose_on_submit) propose_pending();
+  return {log::ProposalQueue::status(admitted), config_.self};
 }
 
 void Replica::tick() {
@@ -159,7 +135,7 @@ void Replica::tick() {
 
 void Replica::on_prepare(NodeId from, const Prepare& m) {
   observe(m.ballot);
-  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.ballot < promised_) return outbox_.send_now(from, Nack{m.ballot, promised_});
   if (m.from_slot <= compacted_ && from != config_.self) {
     // The candidate lacks slots we only have in a snapshot, so it could not
     // take over. Promising would still depose the current leader; declining
@@ -173,7 +149,7 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
   }
   if (m.ballot > promised_) {
     promised_ = m.ballot;
-    persist(PromiseRecord{m.ballot});
+    outbox_.persist(PromiseRecord{m.ballot});
     if (m.ballot.node != config_.self) follow(m.ballot.node);
   }
   // Slots at or below compacted_ are chosen and only in the snapshot; the
@@ -186,7 +162,7 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
       p.votes.push_back(*it->second.vote);
     }
   }
-  send_when_durable(from, std::move(p));
+  outbox_.send_when_durable(from, std::move(p));
 }
 
 std::size_t Replica::promise_bytes(Slot from_slot) const {
@@ -203,7 +179,7 @@ std::size_t Replica::promise_bytes(Slot from_slot) const {
 
 void Replica::on_accept(NodeId from, const Accept& m) {
   observe(m.ballot);
-  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.ballot < promised_) return outbox_.send_now(from, Nack{m.ballot, promised_});
   bool raised = m.ballot > promised_;
   promised_ = m.ballot;
   if (m.ballot.node != config_.self) follow(m.ballot.node);
@@ -237,22 +213,22 @@ void Replica::on_accept(NodeId from, const Accept& m) {
     reply.slots.push_back(e.slot);
   }
   if (!record.entries.empty()) {
-    persist(std::move(record));
+    outbox_.persist(std::move(record));
   } else if (raised) {
-    persist(PromiseRecord{m.ballot});
+    outbox_.persist(PromiseRecord{m.ballot});
   }
   learn_commit(m.ballot, m.commit, m.entries);
   reply.commit = commit_;
-  send_when_durable(from, std::move(reply));
+  outbox_.send_when_durable(from, std::move(reply));
 }
 
 void Replica::on_heartbeat(NodeId from, const Heartbeat& m) {
   observe(m.ballot);
-  if (m.ballot < promised_) return send_now(from, Nack{m.ballot, promised_});
+  if (m.ballot < promised_) return outbox_.send_now(from, Nack{m.ballot, promised_});
   if (m.ballot.node != config_.self) follow(m.ballot.node);
   note_peer_commit(from, m.commit);
   learn_commit(m.ballot, m.commit);
-  send_now(from, HeartbeatReply{m.ballot, commit_});
+  outbox_.send_now(from, HeartbeatReply{m.ballot, commit_});
   maybe_catch_up(false);
 }
 
@@ -267,8 +243,8 @@ void Replica::follow(NodeId leader) {
 
 void Replica::step_down() {
   if (auto* l = std::get_if<Leading>(&role_)) {
-    out_.stepped_down = true;
-    for (Value& v : l->queue.drain()) out_.dropped.push_back(std::move(v));
+    outbox_.out().stepped_down = true;
+    for (Value& v : l->queue.drain()) outbox_.out().dropped.push_back(std::move(v));
   }
   role_ = Following{kNoNode, random_election_timeout()};
 }
@@ -298,9 +274,7 @@ void Replica::expire_heartbeat_timer() {
   const auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr) return;
   announced_commit_ = std::max(announced_commit_, commit_);
-  for (NodeId n : config_.quorums.members().to_vector()) {
-    if (n != config_.self) send_now(n, Heartbeat{l->ballot, commit_});
-  }
+  outbox_.broadcast(config_.quorums.members(), Heartbeat{l->ballot, commit_});
 }
 
 namespace {
@@ -313,7 +287,7 @@ void digest_batch(StateDigest& d, const Batch& b) {
 }  // namespace
 
 void Replica::digest(StateDigest& d) const {
-  QUORUM_ASSERT(gate_.held() == 0 && gate_.durable() == gate_.issued(),
+  QUORUM_ASSERT(outbox_.gate().held() == 0 && outbox_.gate().durable() == outbox_.gate().issued(),
                 "digest taken with a write in flight");
   d.add(std::uint64_t{role_.index()});
   std::visit(Overloaded{
@@ -378,7 +352,7 @@ void Replica::start_election() {
   // leaves, so a restarted replica can never reuse it with other values.
   promised_ = b;
   observe(b);
-  persist(PromiseRecord{b});
+  outbox_.persist(PromiseRecord{b});
   Campaigning c{b, {}, {}, {}, config_.timing.phase1_timeout_ticks};
   if (config_.bugs.skip_phase1_on_takeover) {
     role_ = std::move(c);
@@ -386,7 +360,7 @@ void Replica::start_election() {
   }
   role_ = std::move(c);
   for (NodeId to : config_.quorums.members().to_vector()) {
-    send_when_durable(to, Prepare{b, next(commit_)});
+    outbox_.send_when_durable(to, Prepare{b, next(commit_)});
   }
 }
 
@@ -438,7 +412,7 @@ void Replica::become_leader(Campaigning& c) {
   }
   l.next_slot = next(last);
   role_ = std::move(l);
-  out_.became_leader = true;
+  outbox_.out().became_leader = true;
   Leading& leading = std::get<Leading>(role_);
   send_accepts(leading, reproposed, config_.quorums.members());
   advance_commit();
@@ -479,7 +453,7 @@ void Replica::send_accepts(const Leading& l, const std::vector<Slot>& slots, Nod
                 [](const SlotValue& e) { return wire_bytes(e.value); },
                 [&](std::vector<SlotValue> run) {
                   Accept a{l.ballot, std::move(run), commit_};
-                  for (NodeId n : to.to_vector()) send_now(n, a);
+                  for (NodeId n : to.to_vector()) outbox_.send_now(n, a);
                 });
   NodeSet others = config_.quorums.members();
   others.erase(config_.self);
@@ -491,9 +465,7 @@ void Replica::announce_commit() {
   const auto* l = std::get_if<Leading>(&role_);
   if (l == nullptr || commit_ <= announced_commit_) return;
   announced_commit_ = commit_;
-  for (NodeId n : config_.quorums.members().to_vector()) {
-    if (n != config_.self) send_now(n, Heartbeat{l->ballot, commit_});
-  }
+  outbox_.broadcast(config_.quorums.members(), Heartbeat{l->ballot, commit_});
 }
 
 void Replica::on_accepted(NodeId from, const Accepted& m) {
@@ -538,9 +510,7 @@ void Replica::tick_leader(Leading& l) {
   if (l.heartbeat_ticks_left == 0) {
     l.heartbeat_ticks_left = t.heartbeat_ticks;
     announced_commit_ = std::max(announced_commit_, commit_);
-    for (NodeId n : config_.quorums.members().to_vector()) {
-      if (n != config_.self) send_now(n, Heartbeat{l.ballot, commit_});
-    }
+    outbox_.broadcast(config_.quorums.members(), Heartbeat{l.ballot, commit_});
   }
   --l.heartbeat_ticks_left;
 
@@ -596,7 +566,7 @@ void Replica::mark_chosen(Slot slot, const Batch& v, std::optional<Ballot> at) {
   s.chosen = v;
   if (config_.bugs.apply_out_of_order && slot > applied_) {
     // Broken variant: hand the slot to the state machine right away.
-    out_.committed.push_back(SlotValue{slot, v});
+    outbox_.out().committed.push_back(SlotValue{slot, v});
   }
 }
 
@@ -609,7 +579,7 @@ void Replica::advance_commit() {
   }
   QUORUM_INVARIANT("CommitMonotonic", commit_ >= before, "commit index went backwards");
   for (std::uint64_t s = applied_.value() + 1; s <= commit_.value(); ++s) {
-    if (!config_.bugs.apply_out_of_order) out_.committed.push_back(SlotValue{Slot{s}, *log_[Slot{s}].chosen});
+    if (!config_.bugs.apply_out_of_order) outbox_.out().committed.push_back(SlotValue{Slot{s}, *log_[Slot{s}].chosen});
   }
   applied_ = commit_;
 }
@@ -634,9 +604,9 @@ void Replica::maybe_catch_up(bool now) {
   if (best == kNoNode) return;
   if (incoming_.active()) {
     // Resume a snapshot transfer (a lost chunk, or its sender went away).
-    send_now(best, incoming_.next_request());
+    outbox_.send_now(best, incoming_.next_request());
   } else {
-    send_now(best, CatchUpRequest{next(commit_)});
+    outbox_.send_now(best, CatchUpRequest{next(commit_)});
   }
   catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
 }
@@ -652,7 +622,7 @@ void Replica::on_catchup_request(NodeId from, const CatchUpRequest& m) {
     bytes += wire_bytes(v);
     r.chosen.push_back(SlotValue{Slot{s}, v});
   }
-  send_now(from, std::move(r));
+  outbox_.send_now(from, std::move(r));
 }
 
 void Replica::on_catchup_reply(NodeId from, const CatchUpReply& m) {
@@ -683,13 +653,13 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
   }
   split_bounded(votes, config_.limits.max_entries_per_message, config_.limits.max_message_bytes,
                 [](const SlotVote& v) { return wire_bytes(v.value); },
-                [&](std::vector<SlotVote> run) { persist(CompactRecord{promised_, upto, std::move(run)}); });
+                [&](std::vector<SlotVote> run) { outbox_.persist(CompactRecord{promised_, upto, std::move(run)}); });
 }
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
   auto chunk = log::snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
-  if (chunk) send_now(to, std::move(*chunk));
+  if (chunk) outbox_.send_now(to, std::move(*chunk));
 }
 
 void Replica::on_snapshot_request(NodeId from, const SnapshotRequest& m) {
@@ -705,7 +675,7 @@ void Replica::on_snapshot_chunk(NodeId from, const SnapshotChunk& m) {
     case SnapshotReceiver::Step::kComplete:
       return install_snapshot();
     case SnapshotReceiver::Step::kMore:
-      send_now(from, incoming_.next_request());
+      outbox_.send_now(from, incoming_.next_request());
       catchup_ticks_left_ = config_.timing.catchup_retry_ticks;
       return;
   }
@@ -716,11 +686,11 @@ void Replica::install_snapshot() {
   if (!std::holds_alternative<Following>(role_)) step_down();
   // Slots already handed out as committed are all below the snapshot, which
   // replaces their effect; the harness restores it before `committed`.
-  out_.committed.clear();
+  outbox_.out().committed.clear();
   log_.erase(log_.begin(), log_.upper_bound(in.index));
   commit_ = applied_ = compacted_ = in.index;
   snapshot_ = std::make_shared<const std::string>(std::move(in.bytes));
-  out_.snapshot = SnapshotInstall{in.index, snapshot_};
+  outbox_.out().snapshot = SnapshotInstall{in.index, snapshot_};
   // Slots above the snapshot may already be known chosen.
   advance_commit();
   maybe_catch_up(true);

@@ -36,8 +36,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/durability_gate.h"
 #include "core/invariant_guard.h"
+#include "core/log/outbox.h"
 #include "core/log/output.h"
 #include "core/log/proposal_queue.h"
 #include "core/log/protocol.h"
@@ -113,7 +113,7 @@ class Replica {
   Slot last_slot() const { return log_.empty() ? commit_ : std::max(commit_, log_.rbegin()->first); }
   std::optional<Batch> chosen(Slot s) const;
   std::size_t pending_commands() const;
-  std::size_t held_messages() const { return gate_.held(); }
+  std::size_t held_messages() const { return outbox_.gate().held(); }
   // The commit index `peer` last reported to this replica (follower lag).
   Slot peer_commit(NodeId peer) const { return peer_commit_[peer.value() - 1]; }
 
@@ -191,9 +191,6 @@ class Replica {
   void note_peer_commit(NodeId from, Slot c);
   std::uint32_t random_election_timeout();
 
-  std::uint64_t persist(Record r);
-  void send_now(NodeId to, Payload p);
-  void send_when_durable(NodeId to, Payload p);
   // After every public entry point (core/invariant_guard.h).
   void check_invariants() const;
 
@@ -222,8 +219,7 @@ class Replica {
   Slot learn_cursor_{0};
   std::uint32_t catchup_ticks_left_ = 0;
 
-  DurabilityGate gate_;
-  Output out_;
+  log::Outbox<Write> outbox_{config_.self};
 };
 
 }  // namespace quorum::multipaxos

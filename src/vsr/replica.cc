@@ -47,7 +47,7 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
       p.announced_commit = commit_;
       p.heartbeat_ticks_left = 1;
       status_ = std::move(p);
-      out_.became_leader = true;
+      outbox_.out().became_leader = true;
     } else {
       status_ = Backup{};
     }
@@ -58,7 +58,7 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
   if (fresh) {
     // A first start. The primary of view 0 proposes only once this record is
     // durable, so a later start always finds a record and knows it is a restart.
-    boot_seq_ = persist(ViewRecord{view_, log_view_});
+    boot_seq_ = outbox_.persist(ViewRecord{view_, log_view_});
   }
   if (!fresh && was_primary) {
     // It was the primary, and may have sent Prepares for ops its disk lost
@@ -69,7 +69,7 @@ Replica::Replica(Config config, const DurableState& recovered, RecoveredSnapshot
   } else if (auto* vc = std::get_if<ViewChange>(&status_)) {
     // It had joined a view change when it stopped: carry on with it.
     vc->svc_from.insert(config_.self);
-    broadcast(StartViewChange{view_});
+    outbox_.broadcast(config_.quorums.members(), StartViewChange{view_});
   }
   reset_timer();
   check_invariants();
@@ -109,26 +109,9 @@ std::optional<Batch> Replica::entry(Slot op) const {
   return it->second;
 }
 
-std::uint64_t Replica::persist(Record r) {
-  out_.writes.push_back(Write{gate_.issue(), std::move(r)});
-  return gate_.issued();
-}
-
-void Replica::send_now(NodeId to, Payload p) { out_.messages.push_back(Envelope{config_.self, to, std::move(p)}); }
-
-void Replica::broadcast(const Payload& p) {
-  for (NodeId to : config_.quorums.members().to_vector()) {
-    if (to != config_.self) send_now(to, p);
-  }
-}
-
-void Replica::send_when_durable(NodeId to, Payload p) {
-  gate_.send(Envelope{config_.self, to, std::move(p)}, out_.messages);
-}
-
 void Replica::on_durable(std::uint64_t seq) {
   const InvariantGuard guard([this] { check_invariants(); });
-  gate_.acknowledge(seq, out_.messages);
+  outbox_.acknowledge(seq);
   if (auto* p = std::get_if<Primary>(&status_)) {
     while (!p->log_writes.empty() && p->log_writes.front().first <= seq) {
       p->durable_op = p->log_writes.front().second;
@@ -141,9 +124,7 @@ void Replica::on_durable(std::uint64_t seq) {
 
 Output Replica::take_output() {
   const InvariantGuard guard([this] { check_invariants(); });
-  Output o = std::move(out_);
-  out_ = Output{};
-  return o;
+  return outbox_.take();
 }
 
 std::uint32_t Replica::random_view_timeout() {
@@ -215,7 +196,7 @@ void Replica::tick() {
       snapshot_offset_at_retry_ = incoming_.next_request().offset;
       *retry = config_.timing.catchup_retry_ticks;
       const auto* vc = std::get_if<ViewChange>(&status_);
-      send_now(vc != nullptr ? vc->fetch_from : primary_of(view_), incoming_.next_request());
+      outbox_.send_now(vc != nullptr ? vc->fetch_from : primary_of(view_), incoming_.next_request());
     } else {
       // Nothing in progress, or a transfer that has not moved for several
       // retries (its sender went away, or no longer has that snapshot):
@@ -234,16 +215,9 @@ SubmitResult Replica::submit(Value command) {
   const InvariantGuard guard([this] { check_invariants(); });
   auto* p = std::get_if<Primary>(&status_);
   if (p == nullptr) return {SubmitStatus::kNotLeader, leader_hint()};
-  switch (p->queue.admit(std::move(command), config_.limits)) {
-    case log::ProposalQueue::Admit::kInProgress:
-      return {SubmitStatus::kAccepted, config_.self};
-    case log::ProposalQueue::Admit::kFull:
-      return {SubmitStatus::kBusy, config_.self};
-    case log::ProposalQueue::Admit::kQueued:
-      break;
-  }
-  if (config_.limits.propose_on_submit) propose_ops();
-  return {SubmitStatus::kAccepted, config_.self};
+  const auto admitted = p->queue.admit(std::move(command), config_.limits);
+  if (admitted == log::ProposalQueue::Admit::kQueued && config_.limits.propose_on_submit) propose_ops();
+  return {log::ProposalQueue::status(admitted), config_.self};
 }
 
 void Replica::propose() {
@@ -253,7 +227,7 @@ void Replica::propose() {
 
 void Replica::propose_ops() {
   auto* p = std::get_if<Primary>(&status_);
-  if (p == nullptr || p->queue.empty() || gate_.durable() < boot_seq_) return;
+  if (p == nullptr || p->queue.empty() || outbox_.gate().durable() < boot_seq_) return;
   std::size_t inflight = 0;
   for (auto it = log_.upper_bound(commit_); it != log_.end(); ++it) inflight += wire_bytes(it->second);
   std::vector<SlotValue> fresh;
@@ -269,7 +243,7 @@ void Replica::propose_ops() {
   std::vector<SlotValue> copy = fresh;
   replace_log(op_, std::move(copy));
   split_bounded(fresh, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
-                [&](std::vector<SlotValue> run) { broadcast(Prepare{view_, std::move(run), commit_}); });
+                [&](std::vector<SlotValue> run) { outbox_.broadcast(config_.quorums.members(), Prepare{view_, std::move(run), commit_}); });
   p->announced_commit = commit_;
 }
 
@@ -278,7 +252,7 @@ void Replica::announce_commit() {
   auto* p = std::get_if<Primary>(&status_);
   if (p == nullptr || commit_ <= p->announced_commit) return;
   p->announced_commit = commit_;
-  broadcast(Commit{view_, commit_});
+  outbox_.broadcast(config_.quorums.members(), Commit{view_, commit_});
 }
 
 void Replica::expire_view_timer() {
@@ -301,7 +275,7 @@ void Replica::send_heartbeat() {
   if (p == nullptr) return;
   p->heartbeat_ticks_left = config_.timing.heartbeat_ticks;
   p->announced_commit = commit_;
-  broadcast(Commit{view_, commit_});
+  outbox_.broadcast(config_.quorums.members(), Commit{view_, commit_});
 }
 
 void Replica::send_prepares(NodeId to, Slot after) {
@@ -309,7 +283,7 @@ void Replica::send_prepares(NodeId to, Slot after) {
   if (after >= op_) return;
   std::vector<SlotValue> run =
       entries_between(after, op_, config_.limits.max_entries_per_message, config_.limits.max_message_bytes);
-  if (!run.empty()) send_now(to, Prepare{view_, std::move(run), commit_});
+  if (!run.empty()) outbox_.send_now(to, Prepare{view_, std::move(run), commit_});
 }
 
 bool Replica::accept_view(View v) {
@@ -359,12 +333,12 @@ void Replica::on_prepare(NodeId from, const Prepare& m) {
       Slot at = op_;
       for (SlotValue& e : fresh) e.slot = at = next(at);
       replace_log(op_, std::move(fresh));
-      send_when_durable(from, PrepareOk{view_, last});
+      outbox_.send_when_durable(from, PrepareOk{view_, last});
       return learn_commit(m.commit);
     }
     replace_log(op_, std::move(fresh));
   }
-  send_when_durable(from, PrepareOk{view_, op_});
+  outbox_.send_when_durable(from, PrepareOk{view_, op_});
   learn_commit(m.commit);
 }
 
@@ -387,7 +361,7 @@ void Replica::on_commit(NodeId from, const Commit& m) {
   learn_commit(m.commit);
   // Tells the primary how far this log reaches (after a restart, or lost
   // PrepareOks), so it knows what to resend and what it may commit.
-  send_when_durable(from, PrepareOk{view_, op_});
+  outbox_.send_when_durable(from, PrepareOk{view_, op_});
 }
 
 void Replica::learn_commit(Slot k) {
@@ -420,7 +394,7 @@ void Replica::advance_commit() {
       for (const Value& v : it->second.commands) p->queue.finish(v);
     }
     applied_ = it->first;
-    out_.committed.push_back(SlotValue{it->first, it->second});
+    outbox_.out().committed.push_back(SlotValue{it->first, it->second});
   }
   // The window moved: queued commands may go out now (a harness that calls
   // propose() itself turned propose_on_submit off).
@@ -460,7 +434,7 @@ void Replica::replace_log(Slot base, std::vector<SlotValue> entries) {
                 [&, b = base](std::vector<SlotValue> run) mutable {
                   const Slot run_base = b;
                   if (!run.empty()) b = run.back().slot;
-                  const std::uint64_t seq = persist(LogRecord{view_, run_base, std::move(run), commit_});
+                  const std::uint64_t seq = outbox_.persist(LogRecord{view_, run_base, std::move(run), commit_});
                   // A primary counts itself toward a commit once its own log is durable.
                   if (auto* p = std::get_if<Primary>(&status_)) p->log_writes.emplace_back(seq, b);
                 });
@@ -471,8 +445,8 @@ void Replica::replace_log(Slot base, std::vector<SlotValue> entries) {
 void Replica::drop_pending() {
   auto* p = std::get_if<Primary>(&status_);
   if (p == nullptr) return;
-  out_.stepped_down = true;
-  for (Value& v : p->queue.drain()) out_.dropped.push_back(std::move(v));
+  outbox_.out().stepped_down = true;
+  for (Value& v : p->queue.drain()) outbox_.out().dropped.push_back(std::move(v));
 }
 
 void Replica::start_view_change(View v) {
@@ -484,8 +458,8 @@ void Replica::start_view_change(View v) {
   status_ = std::move(vc);
   // Durable before any DoViewChange leaves: a restarted replica must never
   // go back to an older view.
-  persist(ViewRecord{view_, log_view_});
-  broadcast(StartViewChange{view_});
+  outbox_.persist(ViewRecord{view_, log_view_});
+  outbox_.broadcast(config_.quorums.members(), StartViewChange{view_});
   reset_timer();
   maybe_send_do_view_change();
 }
@@ -509,7 +483,7 @@ void Replica::maybe_send_do_view_change() {
   vc->sent_dvc = true;
   DoViewChange d{view_, log_view_, op_, commit_, entries_between(commit_, op_, SIZE_MAX, SIZE_MAX)};
   const NodeId primary = primary_of(view_);
-  if (primary != config_.self) return send_when_durable(primary, std::move(d));
+  if (primary != config_.self) return outbox_.send_when_durable(primary, std::move(d));
   vc->dvcs[config_.self] = std::move(d);
   maybe_start_view();
 }
@@ -583,7 +557,7 @@ void Replica::maybe_start_view() {
   QUORUM_ASSERT(op_ == new_op, "the new log does not end at the chosen op");
   commit_ = std::max(commit_, std::min(k, op_));
   primary().announced_commit = commit_;
-  out_.became_leader = true;
+  outbox_.out().became_leader = true;
   for (NodeId to : config_.quorums.members().to_vector()) {
     if (to != config_.self) send_start_view(to, base_for_backups);
   }
@@ -605,7 +579,7 @@ void Replica::send_start_view(NodeId to, Slot base) {
     entries.push_back(SlotValue{it->first, it->second});
   }
   std::reverse(entries.begin(), entries.end());
-  send_when_durable(to, StartView{view_, base, std::move(entries), op_, commit_});
+  outbox_.send_when_durable(to, StartView{view_, base, std::move(entries), op_, commit_});
 }
 
 void Replica::on_start_view(NodeId from, const StartView& m) {
@@ -619,7 +593,7 @@ void Replica::on_start_view(NodeId from, const StartView& m) {
   status_ = Backup{std::get<Transfer>(status_).silence_ticks_left};
   replace_log(m.base, m.entries);
   learn_commit(m.commit);
-  send_when_durable(from, PrepareOk{view_, op_});
+  outbox_.send_when_durable(from, PrepareOk{view_, op_});
 }
 
 // ---------------------------------------------------------------- state transfer
@@ -634,11 +608,11 @@ void Replica::request_state() {
   if (auto* t = std::get_if<Transfer>(&status_)) {
     t->retry_ticks_left = config_.timing.catchup_retry_ticks;
     const Slot from = log_view_ == view_ ? op_ : commit_;
-    return send_now(primary_of(view_), GetState{view_, from});
+    return outbox_.send_now(primary_of(view_), GetState{view_, from});
   }
   if (auto* vc = std::get_if<ViewChange>(&status_); vc != nullptr && vc->fetch_from != kNoNode) {
     vc->retry_ticks_left = config_.timing.catchup_retry_ticks;
-    send_now(vc->fetch_from, GetState{view_, fetched_through(*vc)});
+    outbox_.send_now(vc->fetch_from, GetState{view_, fetched_through(*vc)});
   }
 }
 
@@ -654,7 +628,7 @@ void Replica::on_get_state(NodeId from, const GetState& m) {
   if (!full && m.op >= upto) return;
   std::vector<SlotValue> entries = entries_between(m.op, upto, config_.limits.max_entries_per_message,
                                                      config_.limits.max_message_bytes);
-  send_now(from, NewState{m.view, m.op, std::move(entries), full ? op_ : commit_, commit_, !full});
+  outbox_.send_now(from, NewState{m.view, m.op, std::move(entries), full ? op_ : commit_, commit_, !full});
 }
 
 void Replica::on_new_state(NodeId from, const NewState& m) {
@@ -681,7 +655,7 @@ void Replica::on_new_state(NodeId from, const NewState& m) {
   reset_timer();
   if (op_ < m.op) return request_state();  // more to come
   status_ = Backup{std::get<Transfer>(status_).silence_ticks_left};
-  send_when_durable(from, PrepareOk{view_, op_});
+  outbox_.send_when_durable(from, PrepareOk{view_, op_});
 }
 
 // ---------------------------------------------------------------- checkpoints
@@ -699,14 +673,14 @@ void Replica::compact(Slot upto, std::shared_ptr<const std::string> snapshot) {
   for (const auto& [op, batch] : log_) rest.push_back(SlotValue{op, batch});
   split_bounded(rest, config_.limits.max_entries_per_message, config_.limits.max_message_bytes, entry_bytes,
                 [&](std::vector<SlotValue> run) {
-                  persist(CompactRecord{view_, log_view_, upto, commit_, std::move(run)});
+                  outbox_.persist(CompactRecord{view_, log_view_, upto, commit_, std::move(run)});
                 });
 }
 
 void Replica::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
   QUORUM_ASSERT(snapshot_ != nullptr, "compacted without a snapshot to serve");
   auto chunk = log::snapshot_chunk(*snapshot_, compacted_, offset, config_.limits.snapshot_chunk_bytes, commit_);
-  if (chunk) send_now(to, std::move(*chunk));
+  if (chunk) outbox_.send_now(to, std::move(*chunk));
 }
 
 void Replica::on_snapshot_request(NodeId from, const log::SnapshotRequest& m) {
@@ -726,7 +700,7 @@ void Replica::on_snapshot_chunk(NodeId from, const log::SnapshotChunk& m) {
     case SnapshotReceiver::Step::kMore:
       if (auto* t = std::get_if<Transfer>(&status_)) t->retry_ticks_left = config_.timing.catchup_retry_ticks;
       if (auto* v = std::get_if<ViewChange>(&status_)) v->retry_ticks_left = config_.timing.catchup_retry_ticks;
-      send_now(from, incoming_.next_request());
+      outbox_.send_now(from, incoming_.next_request());
       return;
   }
 }
@@ -737,13 +711,13 @@ void Replica::install_snapshot() {
   snapshot_stalled_retries_ = 0;
   // Ops already handed out as committed are all below the snapshot, which
   // replaces their effect; the harness restores it before `committed`.
-  out_.committed.clear();
+  outbox_.out().committed.clear();
   log_.erase(log_.begin(), log_.upper_bound(in.index));
   if (auto* vc = std::get_if<ViewChange>(&status_)) vc->fetched.erase(vc->fetched.begin(), vc->fetched.upper_bound(in.index));
   commit_ = applied_ = compacted_ = in.index;
   op_ = std::max(op_, in.index);
   snapshot_ = std::make_shared<const std::string>(std::move(in.bytes));
-  out_.snapshot = SnapshotInstall{in.index, snapshot_};
+  outbox_.out().snapshot = SnapshotInstall{in.index, snapshot_};
   if (transferring()) request_state();
   maybe_start_view();
 }

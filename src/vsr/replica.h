@@ -45,8 +45,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/durability_gate.h"
 #include "core/invariant_guard.h"
+#include "core/log/outbox.h"
 #include "core/log/output.h"
 #include "core/log/proposal_queue.h"
 #include "core/log/protocol.h"
@@ -112,7 +112,7 @@ class Replica {
   std::size_t log_entries() const { return log_.size(); }
   std::optional<Batch> entry(Slot op) const;
   std::size_t pending_commands() const;
-  std::size_t held_messages() const { return gate_.held(); }
+  std::size_t held_messages() const { return outbox_.gate().held(); }
   // The op `peer` last acknowledged to this primary (follower lag); 0 elsewhere.
   Slot peer_commit(NodeId peer) const;
 
@@ -193,10 +193,6 @@ class Replica {
   std::uint32_t random_view_timeout();
   Primary& primary() { return std::get<Primary>(status_); }
 
-  std::uint64_t persist(Record r);
-  void send_now(NodeId to, Payload p);
-  void broadcast(const Payload& p);  // to every other member
-  void send_when_durable(NodeId to, Payload p);
   // After every public entry point (core/invariant_guard.h).
   void check_invariants() const;
 
@@ -218,8 +214,7 @@ class Replica {
   std::uint32_t snapshot_stalled_retries_ = 0;  // retries in a row that found no new byte
   std::uint64_t boot_seq_ = 0;  // first start: the boot record's write
 
-  DurabilityGate gate_;
-  Output out_;
+  log::Outbox<Write> outbox_{config_.self};
 };
 
 }  // namespace quorum::vsr

@@ -18,6 +18,7 @@
 
 #include "core/log/config.h"
 #include "core/log/entry.h"
+#include "core/log/output.h"
 #include "core/state_digest.h"
 
 namespace quorum::log {
@@ -39,6 +40,10 @@ class ProposalQueue {
     pending_.push_back(std::move(command));
     return Admit::kQueued;
   }
+  // What a client is told: a command queued now or already in progress is
+  // accepted; a full queue is busy.
+  static SubmitStatus status(Admit a) { return a == Admit::kFull ? SubmitStatus::kBusy : SubmitStatus::kAccepted; }
+
   bool empty() const { return pending_.empty(); }
   std::size_t size() const { return pending_.size(); }
   std::size_t bytes() const { return bytes_; }
